@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Starts and stops the services the tests need, on 127.0.0.1 only, sending nothing off the
+# machine: Azurite (Azure Blob Storage emulator) from npm. Sourced by ci/test.
+#
+#   start_services   installs what is missing, starts it, exports its address
+#   stop_services    stops what start_services started
+
+BASELINE_TOOLS="${BASELINE_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/baseline-tools}"
+AZURITE_VERSION=3.35.0
+STORAGE_BLOB_VERSION=12.28.0
+SERVICE_PIDS=()
+SERVICE_DIRS=()
+
+install_node_tools() {
+  if [ -x "$BASELINE_TOOLS/node_modules/.bin/azurite-blob" ] && [ -d "$BASELINE_TOOLS/node_modules/@azure/storage-blob" ]; then
+    return
+  fi
+  command -v npm >/dev/null || { echo "ci: npm is needed to install Azurite" >&2; return 1; }
+  echo "ci: installing azurite@$AZURITE_VERSION into $BASELINE_TOOLS" >&2
+  mkdir -p "$BASELINE_TOOLS"
+  npm install --no-audit --no-fund --loglevel=error --prefix "$BASELINE_TOOLS" \
+    "azurite@$AZURITE_VERSION" "@azure/storage-blob@$STORAGE_BLOB_VERSION" >&2
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+start_azurite() {
+  install_node_tools
+  local dir port
+  dir=$(mktemp -d -t baseline-azurite.XXXXXX)
+  port=$(free_port)
+  "$BASELINE_TOOLS/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" \
+    --location "$dir" --silent --disableTelemetry --skipApiVersionCheck >"$dir/azurite.log" 2>&1 &
+  SERVICE_PIDS+=("$!")
+  SERVICE_DIRS+=("$dir")
+  export AZURITE_BLOB_STORAGE_URL="http://127.0.0.1:$port"
+  export BASELINE_TEST_AZURE_CONTAINER=baseline-test
+  for _ in $(seq 1 100); do
+    if NODE_PATH="$BASELINE_TOOLS/node_modules" node ci/azure-container.js "$BASELINE_TEST_AZURE_CONTAINER" 2>/dev/null; then
+      echo "ci: Azurite listening on 127.0.0.1:$port" >&2
+      return
+    fi
+    sleep 0.2
+  done
+  echo "ci: Azurite did not start; its log:" >&2
+  cat "$dir/azurite.log" >&2
+  return 1
+}
+
+start_services() {
+  start_azurite
+}
+
+stop_services() {
+  local pid dir
+  for pid in "${SERVICE_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  for dir in "${SERVICE_DIRS[@]}"; do
+    rm -rf "$dir"
+  done
+  SERVICE_PIDS=()
+  SERVICE_DIRS=()
+}

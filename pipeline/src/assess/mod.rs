@@ -1,0 +1,406 @@
+//! Assess: every organisation with an accepted return against the standards in force, all at
+//! once. Measures become one wide polars frame (one row per organisation, one column per
+//! measure); each standard's declared expression is evaluated over it, with thresholds and
+//! applicability from the catalogue. Status per organisation follows SPEC's rules.
+
+pub mod catalogue;
+pub mod evidence;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+pub use catalogue::{Catalogue, CatalogueError, Compiled, Rule, Standard, ValueFormat};
+
+use crate::contract::{Contract, MeasureType, Organisations};
+use crate::period::Period;
+use crate::validate::{Validated, Value};
+use evidence::Derived;
+
+/// The outcome of one standard for one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Met,
+    PartiallyMet,
+    NotMet,
+    NotAssessed,
+    NotApplicable,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Met,
+        Outcome::PartiallyMet,
+        Outcome::NotMet,
+        Outcome::NotAssessed,
+        Outcome::NotApplicable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Met => "met",
+            Outcome::PartiallyMet => "partially_met",
+            Outcome::NotMet => "not_met",
+            Outcome::NotAssessed => "not_assessed",
+            Outcome::NotApplicable => "not_applicable",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == text)
+    }
+}
+
+/// One row of `tables/outcomes.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeRow {
+    pub org_code: String,
+    pub standard_id: String,
+    pub outcome: Outcome,
+    /// As written: a ratio with at most 4 decimals, a day count, or true/false; empty when
+    /// not assessed or not applicable.
+    pub value: String,
+    pub derived: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    StandardsMet,
+    ApproachingStandards,
+    StandardsNotMet,
+    NotSubmitted,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::StandardsMet,
+        Status::ApproachingStandards,
+        Status::StandardsNotMet,
+        Status::NotSubmitted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::StandardsMet => "standards_met",
+            Status::ApproachingStandards => "approaching_standards",
+            Status::StandardsNotMet => "standards_not_met",
+            Status::NotSubmitted => "not_submitted",
+        }
+    }
+}
+
+/// One row of `tables/org_status.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRow {
+    pub org_code: String,
+    pub status: Status,
+    pub counts: BTreeMap<Outcome, usize>,
+    pub late: bool,
+}
+
+/// The assessment of a period.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub period: Period,
+    pub edition: String,
+    /// Sorted by organisation, then standard in catalogue order.
+    pub outcomes: Vec<OutcomeRow>,
+    /// One per organisation of the reference table, sorted by code.
+    pub status: Vec<StatusRow>,
+}
+
+fn day_number(date: NaiveDate) -> i64 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch")).num_days()
+}
+
+/// The wide frame: org_code, org_type, period_end, has_inventory, then one column per measure
+/// (counts and money as Float64 so ratios divide, booleans, dates as day numbers).
+fn measure_frame(
+    validated: &Validated,
+    contract: &Contract,
+    orgs: &Organisations,
+    derived: &Derived,
+) -> PolarsResult<DataFrame> {
+    let returns = &validated.returns;
+    let org_type = |code: &str| orgs.get(code).map_or("", |o| o.org_type.as_str());
+    let mut columns: Vec<Column> = vec![
+        Series::new(
+            "org_code".into(),
+            returns
+                .iter()
+                .map(|r| r.org_code.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .into(),
+        Series::new(
+            "org_type".into(),
+            returns
+                .iter()
+                .map(|r| org_type(&r.org_code))
+                .collect::<Vec<_>>(),
+        )
+        .into(),
+        Series::new(
+            catalogue::PERIOD_END.into(),
+            vec![day_number(validated.period.end()); returns.len()],
+        )
+        .into(),
+    ];
+    for measure in contract.dictionary.measures() {
+        let name = measure.name.as_str();
+        // A derived value replaces the reported one whenever the organisation's inventory
+        // was accepted, even where the derived value is unusable (None).
+        let value = |r: &crate::validate::AcceptedReturn| -> Option<Value> {
+            match derived.get(&r.org_code) {
+                Some(d) if measure.derive.is_some() => {
+                    d.get(name).copied().flatten().map(Value::Count)
+                }
+                _ => r.measures.values.get(name).copied(),
+            }
+        };
+        let series = match measure.kind {
+            MeasureType::Count | MeasureType::Money => Series::new(
+                name.into(),
+                returns
+                    .iter()
+                    .map(|r| match value(r) {
+                        Some(Value::Count(n)) => Some(n as f64),
+                        Some(Value::Money(m)) => Some(m),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            MeasureType::Bool => Series::new(
+                name.into(),
+                returns
+                    .iter()
+                    .map(|r| match value(r) {
+                        Some(Value::Bool(b)) => Some(b),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            MeasureType::Date => Series::new(
+                name.into(),
+                returns
+                    .iter()
+                    .map(|r| match value(r) {
+                        Some(Value::Date(d)) => Some(day_number(d)),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        };
+        columns.push(series.into());
+    }
+    DataFrame::new(returns.len(), columns)
+}
+
+/// The outcome expression of a standard: applicability, missing inputs, the condition, then
+/// the thresholds, all from the catalogue.
+fn outcome_expr(s: &Compiled, contract: &Contract) -> Expr {
+    let applicable = contract
+        .dictionary
+        .org_types
+        .group(&s.standard.applies_to)
+        .iter()
+        .map(|t| col("org_type").eq(lit(t.as_str())))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    let missing = s
+        .inputs
+        .iter()
+        .map(|m| col(m.as_str()).is_null())
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    let value = s.value.clone();
+    let threshold = |t: Option<f64>| match (s.standard.rule, t) {
+        (Rule::AtLeast, Some(t)) => value.clone().cast(DataType::Float64).gt_eq(lit(t)),
+        (Rule::AtMost, Some(t)) => value.clone().cast(DataType::Float64).lt_eq(lit(t)),
+        (Rule::IsTrue, _) => value.clone().eq(lit(true)),
+        (_, None) => lit(false),
+    };
+    let met = threshold(s.standard.met);
+    let partially = match s.standard.rule {
+        Rule::IsTrue => lit(false),
+        _ => threshold(s.standard.partially_met),
+    };
+    let requires = s.requires.clone().unwrap_or(lit(true));
+    when(applicable.not())
+        .then(lit(Outcome::NotApplicable.as_str()))
+        .when(missing)
+        .then(lit(Outcome::NotAssessed.as_str()))
+        .when(requires.fill_null(lit(false)).not())
+        .then(lit(Outcome::NotMet.as_str()))
+        .when(met.fill_null(lit(false)))
+        .then(lit(Outcome::Met.as_str()))
+        .when(partially.fill_null(lit(false)))
+        .then(lit(Outcome::PartiallyMet.as_str()))
+        .otherwise(lit(Outcome::NotMet.as_str()))
+}
+
+/// Writes a value as the tables show it: ratios to at most 4 decimals, whole day counts,
+/// true/false.
+fn format_value(value: f64, format: ValueFormat) -> String {
+    match format {
+        ValueFormat::Ratio => {
+            let text = format!("{value:.4}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            if text == "-0" {
+                "0".into()
+            } else {
+                text.to_string()
+            }
+        }
+        ValueFormat::Days => format!("{}", value.round() as i64),
+        ValueFormat::Bool => (value != 0.0).to_string(),
+    }
+}
+
+/// Assesses every organisation with an accepted return; gives every organisation of the
+/// reference table a status.
+pub fn assess(
+    validated: &Validated,
+    contract: &Contract,
+    orgs: &Organisations,
+    catalogue: &Catalogue,
+    derived: &Derived,
+) -> PolarsResult<Assessment> {
+    let frame = measure_frame(validated, contract, orgs, derived)?;
+    let has_inventory: Vec<bool> = validated
+        .returns
+        .iter()
+        .map(|r| derived.contains_key(&r.org_code))
+        .collect();
+    let derivable = |s: &Compiled| {
+        s.inputs.iter().any(|i| {
+            contract
+                .dictionary
+                .get(i)
+                .is_some_and(|m| m.derive.is_some())
+        })
+    };
+
+    let selections: Vec<Expr> = catalogue
+        .standards
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            [
+                outcome_expr(s, contract).alias(format!("outcome_{i}")),
+                s.value
+                    .clone()
+                    .cast(DataType::Float64)
+                    .alias(format!("value_{i}")),
+            ]
+        })
+        .collect();
+    let evaluated = frame.lazy().select(selections).collect()?;
+
+    let mut outcomes = Vec::with_capacity(validated.returns.len() * catalogue.standards.len());
+    let mut per_standard = Vec::new();
+    for (i, _) in catalogue.standards.iter().enumerate() {
+        let outcome = evaluated.column(&format!("outcome_{i}"))?.str()?.clone();
+        let value = evaluated.column(&format!("value_{i}"))?.f64()?.clone();
+        per_standard.push((outcome, value));
+    }
+    for (row, ret) in validated.returns.iter().enumerate() {
+        for (s, (outcome, value)) in catalogue.standards.iter().zip(&per_standard) {
+            let outcome = outcome
+                .get(row)
+                .and_then(Outcome::parse)
+                .unwrap_or(Outcome::NotAssessed);
+            let value = match outcome {
+                Outcome::NotApplicable | Outcome::NotAssessed => String::new(),
+                _ => value
+                    .get(row)
+                    .map(|v| format_value(v, s.standard.value_format))
+                    .unwrap_or_default(),
+            };
+            outcomes.push(OutcomeRow {
+                org_code: ret.org_code.clone(),
+                standard_id: s.standard.id.clone(),
+                outcome,
+                value,
+                derived: has_inventory[row] && derivable(s),
+            });
+        }
+    }
+
+    let critical: BTreeMap<&str, bool> = catalogue
+        .standards
+        .iter()
+        .map(|s| (s.standard.id.as_str(), s.standard.critical))
+        .collect();
+    let late: BTreeMap<&str, bool> = validated
+        .returns
+        .iter()
+        .map(|r| (r.org_code.as_str(), r.late))
+        .collect();
+    let mut by_org: BTreeMap<&str, Vec<&OutcomeRow>> = BTreeMap::new();
+    for o in &outcomes {
+        by_org.entry(o.org_code.as_str()).or_default().push(o);
+    }
+    let status = orgs
+        .iter()
+        .map(|org| {
+            let rows = by_org.get(org.org_code.as_str());
+            let mut counts: BTreeMap<Outcome, usize> =
+                Outcome::ALL.iter().map(|o| (*o, 0)).collect();
+            for o in rows.into_iter().flatten() {
+                *counts.entry(o.outcome).or_default() += 1;
+            }
+            let failing =
+                |o: &&&OutcomeRow| matches!(o.outcome, Outcome::NotMet | Outcome::NotAssessed);
+            let status = match rows {
+                None => Status::NotSubmitted,
+                Some(rows) => {
+                    let critical_failing = rows
+                        .iter()
+                        .filter(failing)
+                        .any(|o| critical[o.standard_id.as_str()]);
+                    let failing_count = rows.iter().filter(failing).count();
+                    if critical_failing || failing_count >= catalogue.status.not_met_limit {
+                        Status::StandardsNotMet
+                    } else if rows
+                        .iter()
+                        .all(|o| matches!(o.outcome, Outcome::Met | Outcome::NotApplicable))
+                    {
+                        Status::StandardsMet
+                    } else {
+                        Status::ApproachingStandards
+                    }
+                }
+            };
+            StatusRow {
+                org_code: org.org_code.clone(),
+                status,
+                counts,
+                late: late.get(org.org_code.as_str()).copied().unwrap_or(false),
+            }
+        })
+        .collect();
+
+    Ok(Assessment {
+        period: validated.period,
+        edition: catalogue.id.clone(),
+        outcomes,
+        status,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_have_at_most_four_decimals() {
+        assert_eq!(format_value(0.95, ValueFormat::Ratio), "0.95");
+        assert_eq!(format_value(2.0 / 3.0, ValueFormat::Ratio), "0.6667");
+        assert_eq!(format_value(1.0, ValueFormat::Ratio), "1");
+        assert_eq!(format_value(0.0, ValueFormat::Ratio), "0");
+        assert_eq!(format_value(365.0, ValueFormat::Days), "365");
+        assert_eq!(format_value(1.0, ValueFormat::Bool), "true");
+    }
+}

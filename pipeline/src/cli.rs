@@ -1,0 +1,417 @@
+//! The command line: parse flags, build one validated configuration, call the stages, print
+//! what happened. Exit codes: 0 success, 1 failure (or errors found by `validate`), 2 usage or
+//! configuration error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::contract::{Contract, Organisations, Severity};
+use crate::period::Period;
+use crate::run::{self, RunConfig, RunSummary};
+use crate::storage::Location;
+use crate::validate::{Applicability, Issue, Limits};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "baseline",
+    version,
+    about = "National cyber compliance reporting: ingest, validate, assess, aggregate, render."
+)]
+pub struct Cli {
+    /// Folder of the data contract (dictionary, validation codes, OS lifecycle).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the monthly batch for one period and write its outputs.
+    Run(RunArgs),
+    /// Check returns or inventories before sending them, as the batch would.
+    Validate(ValidateArgs),
+    /// Write the XLSX return template for an organisation to fill in.
+    Template(TemplateArgs),
+    /// Check or list the standards catalogue.
+    #[command(subcommand)]
+    Standards(StandardsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StandardsCommand {
+    /// Check catalogue files (default: every edition under schemas/standards); exit 2 when any is invalid.
+    Check { files: Vec<PathBuf> },
+    /// Print the edition in force for a period.
+    List {
+        /// The period [default: the current month].
+        #[arg(long)]
+        period: Option<Period>,
+        /// A catalogue file or folder of editions [default: schemas/standards].
+        #[arg(long, value_name = "PATH")]
+        standards: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The period to run, YYYY-MM [default: the latest period named in the input].
+    #[arg(long)]
+    pub period: Option<Period>,
+    /// The landing zone: a folder, file://, az://, s3:// or gs:// URL [default: data-samples/landing].
+    #[arg(long, value_name = "URL")]
+    pub input: Option<String>,
+    /// Where outputs go, under {out}/{period}/ [default: out].
+    #[arg(long, value_name = "URL")]
+    pub out: Option<String>,
+    /// The organisation reference table [default: data-samples/reference/organisations.csv].
+    #[arg(long, value_name = "PATH")]
+    pub reference: Option<PathBuf>,
+    /// A standards catalogue file, or a folder of editions [default: schemas/standards].
+    #[arg(long, value_name = "PATH")]
+    pub standards: Option<PathBuf>,
+    /// Files read from the landing zone at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Returns ({org}_{YYYY-MM}_return.json|csv|xlsx) or inventories ({org}_{YYYY-MM}_inventory.csv|parquet).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// The organisation reference table; without it, organisation codes are not looked up.
+    #[arg(long, value_name = "PATH")]
+    pub reference: Option<PathBuf>,
+    /// The period the files must report.
+    #[arg(long)]
+    pub period: Option<Period>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TemplateArgs {
+    /// The organisation's ODS code.
+    #[arg(long)]
+    pub org: String,
+    #[arg(long)]
+    pub period: Period,
+    /// Where to write the workbook [default: {org}_{period}_return.xlsx].
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// The organisation reference table, to tailor the measures to the organisation's type.
+    #[arg(long, value_name = "PATH")]
+    pub reference: Option<PathBuf>,
+}
+
+/// A failure of configuration (exit 2) rather than of the work (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ConfigError(String);
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if error
+                .chain()
+                .any(|e| e.is::<ConfigError>() || e.is::<crate::contract::ContractError>())
+            {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BASELINE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let schemas = cli.schemas.unwrap_or_else(|| default_path("schemas"));
+    let contract = Contract::load(&schemas)?;
+    match cli.command {
+        Command::Run(args) => run_command(args, contract, &schemas),
+        Command::Validate(args) => validate_command(args, contract),
+        Command::Template(args) => template_command(args, contract),
+        Command::Standards(command) => standards_command(command, contract, &schemas),
+    }
+}
+
+/// A bundled path (`schemas`, `data-samples/...`): relative to the working directory when it
+/// exists there, else to the source tree the binary was built from, so `cargo run` works from
+/// any folder of the checkout.
+fn default_path(relative: &str) -> PathBuf {
+    let here = PathBuf::from(relative);
+    if here.exists() {
+        return here;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+/// Object-store settings from the environment (`AZURE_*`, `AWS_*`, `GOOGLE_*`), gathered here so
+/// that no stage reads the environment.
+fn store_options() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| {
+            ["AZURE_", "AWS_", "GOOGLE_", "OBJECT_STORE_"]
+                .iter()
+                .any(|p| k.starts_with(p))
+        })
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect()
+}
+
+fn load_orgs(path: &Path, contract: &Contract) -> Result<Organisations> {
+    Ok(Organisations::load(path, &contract.dictionary.org_types)?)
+}
+
+fn run_command(args: RunArgs, contract: Contract, schemas: &Path) -> Result<ExitCode> {
+    let options = store_options();
+    let input_spec = args
+        .input
+        .unwrap_or_else(|| default_path("data-samples/landing").display().to_string());
+    let out_spec = args.out.unwrap_or_else(|| "out".to_string());
+    let input =
+        Location::open(&input_spec, &options, false).map_err(|e| ConfigError(format!("{e:#}")))?;
+    let out =
+        Location::open(&out_spec, &options, true).map_err(|e| ConfigError(format!("{e:#}")))?;
+    let reference = args
+        .reference
+        .unwrap_or_else(|| default_path("data-samples/reference/organisations.csv"));
+    let orgs = load_orgs(&reference, &contract)?;
+    let config = RunConfig {
+        input,
+        out,
+        period: args.period,
+        contract,
+        orgs,
+        standards: args.standards.unwrap_or_else(|| schemas.join("standards")),
+        limits: Limits::default(),
+        concurrency: args.concurrency,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+    let output = runtime.block_on(run::run(&config))?;
+    print_summary(&output.summary);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(s: &RunSummary) {
+    let count = |severity| s.issues_by_severity.get(&severity).copied().unwrap_or(0);
+    println!("Baseline run for {}", s.period);
+    println!(
+        "  returns:      {} received, {} accepted",
+        s.returns_received, s.returns_accepted
+    );
+    println!(
+        "  inventories:  {} received, {} accepted",
+        s.inventories_received, s.inventories_accepted
+    );
+    println!("  rejected:     {} files (quarantined)", s.files_rejected);
+    println!(
+        "  issues:       {} errors, {} warnings, {} information",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    println!("  standards:    {}", s.edition);
+    let statuses: Vec<String> = s
+        .status_counts
+        .iter()
+        .map(|(status, n)| format!("{n} {}", status.as_str()))
+        .collect();
+    println!(
+        "  organisations ({}): {}",
+        s.organisations,
+        statuses.join(", ")
+    );
+    println!("Outputs: {}", s.output);
+    println!(
+        "  tables/outcomes.csv, tables/org_status.csv (and .parquet), validation/issues.csv, quarantine/"
+    );
+}
+
+fn validate_command(args: ValidateArgs, contract: Contract) -> Result<ExitCode> {
+    let orgs = args
+        .reference
+        .as_deref()
+        .map(|p| load_orgs(p, &contract))
+        .transpose()?;
+    let mut all: Vec<Issue> = Vec::new();
+    for path in &args.files {
+        let bytes = fs_err::read(path).map_err(|e| ConfigError(e.to_string()))?;
+        let shown = path.display().to_string();
+        all.extend(crate::validate::check_file(
+            &shown,
+            bytes.into(),
+            &contract,
+            orgs.as_ref(),
+            args.period,
+            Limits::default(),
+        ));
+    }
+    let errors = all.iter().filter(|i| i.severity == Severity::Error).count();
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&all)?),
+        Format::Human => print_issues(&args.files, &all),
+    }
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_issues(files: &[PathBuf], issues: &[Issue]) {
+    for path in files {
+        let shown = path.display().to_string();
+        let own: Vec<&Issue> = issues.iter().filter(|i| i.file == shown).collect();
+        let count = |s| own.iter().filter(|i| i.severity == s).count();
+        if own.is_empty() {
+            println!("{shown}: no problems found");
+            continue;
+        }
+        println!(
+            "{shown}: {} errors, {} warnings, {} information",
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info)
+        );
+        for i in own {
+            let line = i.line.map(|l| format!("line {l}")).unwrap_or_default();
+            println!(
+                "  {:<8} {:<9} {:<24} {}",
+                i.severity.as_str(),
+                line,
+                i.code.as_str(),
+                i.message
+            );
+        }
+    }
+}
+
+fn template_command(args: TemplateArgs, contract: Contract) -> Result<ExitCode> {
+    let org_code = args.org.trim().to_ascii_uppercase();
+    if !contract.dictionary.org_types.is_ods_code(&org_code) {
+        bail!(ConfigError(format!(
+            "`{}` is not an ODS organisation code (for example R0A, QWE or K82057)",
+            args.org
+        )));
+    }
+    let orgs = args
+        .reference
+        .as_deref()
+        .map(|p| load_orgs(p, &contract))
+        .transpose()?;
+    let organisation = orgs.as_ref().and_then(|o| o.get(&org_code));
+    if orgs.is_some() && organisation.is_none() {
+        bail!(ConfigError(format!(
+            "{org_code} is not in the organisation reference table"
+        )));
+    }
+    let applicability = match organisation {
+        Some(org) => Applicability::OrgType(&org.org_type),
+        None => Applicability::CodeShape(&org_code),
+    };
+    let bytes =
+        crate::template::template(&contract.dictionary, &org_code, args.period, applicability)
+            .context("failed to build the workbook")?;
+    let output = args
+        .output
+        .unwrap_or_else(|| PathBuf::from(format!("{org_code}_{}_return.xlsx", args.period)));
+    fs_err::write(&output, bytes)?;
+    println!("Wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn standards_command(
+    command: StandardsCommand,
+    contract: Contract,
+    schemas: &Path,
+) -> Result<ExitCode> {
+    use crate::assess::Catalogue;
+    match command {
+        StandardsCommand::Check { files } => {
+            let files = if files.is_empty() {
+                let dir = schemas.join("standards");
+                let mut found: Vec<PathBuf> = fs_err::read_dir(&dir)?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                    .collect();
+                found.sort();
+                found
+            } else {
+                files
+            };
+            let mut invalid = 0;
+            for file in &files {
+                match Catalogue::load(file, &contract.dictionary) {
+                    Ok(c) => println!(
+                        "{}: {} ({} standards, in force from {})",
+                        file.display(),
+                        c.id,
+                        c.standards.len(),
+                        c.first_period
+                    ),
+                    Err(e) => {
+                        invalid += 1;
+                        println!("{}: invalid", file.display());
+                        for problem in &e.problems {
+                            println!("  - {problem}");
+                        }
+                    }
+                }
+            }
+            Ok(if invalid > 0 {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        StandardsCommand::List { period, standards } => {
+            let period = period.unwrap_or_else(|| Period::of(chrono::Utc::now().date_naive()));
+            let path = standards.unwrap_or_else(|| schemas.join("standards"));
+            let catalogue = run::catalogue_for(&path, &contract, period)?;
+            println!(
+                "{} ({}), in force for {period} (from {})",
+                catalogue.title, catalogue.id, catalogue.first_period
+            );
+            for s in &catalogue.standards {
+                let s = &s.standard;
+                let thresholds = match (s.met, s.partially_met) {
+                    (Some(m), Some(p)) => format!("{:?} met {m}, partially met {p}", s.rule),
+                    (Some(m), None) => format!("{:?} met {m}", s.rule),
+                    _ => "met when true".to_string(),
+                };
+                let critical = if s.critical { "critical" } else { "" };
+                println!(
+                    "  {:<22} {:<5} {:<6} {:<9} {}: {}",
+                    s.id, s.caf, s.applies_to, critical, s.title, thresholds
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Device inventories (CSV or Parquet) read with polars into one typed frame: device class,
+//! normalised OS, the two dates parsed, network zone. Cells that do not fit are listed with
+//! their line so validation can report them; the frame itself is the input of assessment.
+
+use std::io::Cursor;
+
+use bytes::Bytes;
+use polars::prelude::*;
+
+use super::names::InventoryFormat;
+use super::returns::ReadFault;
+use crate::contract::InventorySpec;
+
+/// How many bad cells of one inventory are listed one by one; the rest are counted.
+pub const LISTED_BAD_CELLS: usize = 20;
+
+/// A cell that does not fit its column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadCell {
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+}
+
+/// A readable inventory: the typed frame and the cells that did not fit.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    /// Columns: `device_class`, `os_name`, `os_version` (as given), the date columns as
+    /// `Date`, and `network_zone`, lower-cased.
+    pub frame: DataFrame,
+    pub bad_cells: Vec<BadCell>,
+    /// All bad cells, listed or not.
+    pub bad_cell_count: usize,
+}
+
+fn polars_fault(what: &str, e: PolarsError) -> ReadFault {
+    ReadFault::unreadable(format!("{what}: {e}"))
+}
+
+/// Reads an inventory. CSV lines count the header as line 1; Parquet "lines" are row numbers
+/// counted the same way, so that row 1 of data is line 2 in both.
+pub fn read_inventory(
+    format: InventoryFormat,
+    bytes: Bytes,
+    spec: &InventorySpec,
+) -> Result<Inventory, ReadFault> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ReadFault {
+            code: crate::contract::Code::EmptyFile,
+            message: "the inventory is empty: export it again and resubmit it".into(),
+        });
+    }
+    let frame = match format {
+        InventoryFormat::Csv => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .into_reader_with_file_handle(Cursor::new(bytes))
+            .finish()
+            .map_err(|e| polars_fault("the inventory is not a readable CSV file", e))?,
+        InventoryFormat::Parquet => ParquetReader::new(Cursor::new(bytes))
+            .finish()
+            .map_err(|e| polars_fault("the inventory is not a readable Parquet file", e))?,
+    };
+
+    // Columns are matched by name, case-insensitively; extra columns are ignored.
+    let present: Vec<(String, String)> = frame
+        .get_column_names()
+        .into_iter()
+        .map(|c| (c.trim().to_ascii_lowercase(), c.to_string()))
+        .collect();
+    let mut selected = Vec::with_capacity(spec.columns.len());
+    let mut missing = Vec::new();
+    for wanted in &spec.columns {
+        match present.iter().find(|(lower, _)| lower == wanted) {
+            Some((_, original)) => selected.push(
+                col(original.as_str())
+                    .cast(DataType::String)
+                    .alias(wanted.as_str()),
+            ),
+            None => missing.push(wanted.as_str()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ReadFault::unreadable(format!(
+            "the inventory has no column {}; its header must name {}",
+            missing.join(", "),
+            spec.columns.join(", ")
+        )));
+    }
+
+    let class = col("device_class")
+        .str()
+        .strip_chars(lit(NULL))
+        .str()
+        .to_lowercase();
+    let class_known = spec
+        .device_classes
+        .keys()
+        .map(|c| class.clone().eq(lit(c.as_str())))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    let mut typed = vec![
+        class.alias("device_class"),
+        col("os_name"),
+        col("os_version"),
+    ];
+    let mut bad = vec![class_known.not().alias("bad_device_class")];
+    for date in &spec.date_columns {
+        let raw = col(date.as_str()).str().strip_chars(lit(NULL));
+        let parsed = parse_date(raw.clone());
+        bad.push(
+            (raw.clone().neq(lit("")).and(parsed.clone().is_null()))
+                .fill_null(lit(false))
+                .alias(format!("bad_{date}")),
+        );
+        typed.push(parsed.alias(date.as_str()));
+    }
+    typed.push(
+        col("network_zone")
+            .str()
+            .strip_chars(lit(NULL))
+            .str()
+            .to_lowercase()
+            .alias("network_zone"),
+    );
+
+    let checked = frame
+        .lazy()
+        .select(selected)
+        .with_row_index("line", Some(2))
+        .with_columns(bad)
+        .collect()
+        .map_err(|e| polars_fault("the inventory cannot be checked", e))?;
+
+    let mut bad_cells = Vec::new();
+    let mut bad_cell_count = 0;
+    let mut checks = vec![("device_class".to_string(), "bad_device_class".to_string())];
+    checks.extend(
+        spec.date_columns
+            .iter()
+            .map(|d| (d.clone(), format!("bad_{d}"))),
+    );
+    for (column, flag) in &checks {
+        let rows = checked
+            .clone()
+            .lazy()
+            .filter(col(flag.as_str()))
+            .select([
+                col("line"),
+                col(column.as_str()).fill_null(lit("")).alias("value"),
+            ])
+            .collect()
+            .map_err(|e| polars_fault("the inventory cannot be checked", e))?;
+        bad_cell_count += rows.height();
+        let lines = rows
+            .column("line")
+            .and_then(|c| c.cast(&DataType::UInt64))
+            .map_err(|e| polars_fault("line numbers", e))?;
+        let values = rows
+            .column("value")
+            .map_err(|e| polars_fault("values", e))?;
+        let lines = lines.u64().map_err(|e| polars_fault("line numbers", e))?;
+        let values = values.str().map_err(|e| polars_fault("values", e))?;
+        for (line, value) in lines
+            .iter()
+            .zip(values.iter())
+            .take(LISTED_BAD_CELLS.saturating_sub(bad_cells.len()))
+        {
+            bad_cells.push(BadCell {
+                line: line.unwrap_or(0),
+                column: column.clone(),
+                value: value.unwrap_or("").to_string(),
+            });
+        }
+    }
+    bad_cells.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
+
+    let frame = checked
+        .lazy()
+        .select(typed)
+        .collect()
+        .map_err(|e| polars_fault("the inventory cannot be typed", e))?;
+    Ok(Inventory {
+        frame,
+        bad_cells,
+        bad_cell_count,
+    })
+}
+
+/// `YYYY-MM-DD` or `DD/MM/YYYY`, as for dates in returns; anything else is null.
+fn parse_date(raw: Expr) -> Expr {
+    let with = |format: &str| {
+        raw.clone().str().to_date(StrptimeOptions {
+            format: Some(format.into()),
+            strict: false,
+            exact: true,
+            cache: true,
+        })
+    };
+    let iso = with("%Y-%m-%d");
+    when(iso.clone().is_not_null())
+        .then(iso)
+        .otherwise(with("%d/%m/%Y"))
+}

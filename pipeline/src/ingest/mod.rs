@@ -1,0 +1,101 @@
+//! Ingest: find the files of a period in the landing zone and read them, many at a time.
+//!
+//! Files are recognised by name alone ([`names`]); returns become [`returns::RawReturn`]s and
+//! inventories typed polars frames ([`inventory`]). Nothing here judges content: that is
+//! validation's job.
+
+pub mod inventory;
+pub mod names;
+pub mod returns;
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
+
+use crate::period::Period;
+use crate::storage::{Entry, Location, StorageError};
+use names::FileName;
+
+/// What the listing of a landing zone holds, before any file is read.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Recognised files, with what their names say, sorted by key.
+    pub recognised: Vec<(Entry, FileName)>,
+    /// Files that are neither a return nor an inventory by name.
+    pub unrecognised: Vec<Entry>,
+}
+
+impl Listing {
+    pub fn from_entries(entries: Vec<Entry>) -> Self {
+        let mut listing = Listing::default();
+        for entry in entries {
+            match names::recognise(names::base_name(&entry.key)) {
+                Some(name) => listing.recognised.push((entry, name)),
+                None => listing.unrecognised.push(entry),
+            }
+        }
+        listing
+    }
+
+    /// The latest period any recognised file is named for: the default period of a run.
+    pub fn latest_period(&self) -> Option<Period> {
+        self.recognised.iter().map(|(_, name)| name.period).max()
+    }
+
+    /// The periods of every recognised file, sorted.
+    pub fn periods(&self) -> Vec<Period> {
+        let mut periods: Vec<Period> = self.recognised.iter().map(|(_, n)| n.period).collect();
+        periods.sort();
+        periods.dedup();
+        periods
+    }
+
+    /// The recognised files named for `period`.
+    pub fn for_period(&self, period: Period) -> impl Iterator<Item = &(Entry, FileName)> {
+        self.recognised
+            .iter()
+            .filter(move |(_, name)| name.period == period)
+    }
+}
+
+pub async fn list(landing: &Location) -> Result<Listing, StorageError> {
+    Ok(Listing::from_entries(landing.list().await?))
+}
+
+/// A file's bytes with its SHA-256, as read from the landing zone.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub entry: Entry,
+    pub name: FileName,
+    pub bytes: Bytes,
+    pub sha256: String,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads `files` with at most `concurrency` reads in flight; the result is in input order.
+pub async fn read_all(
+    landing: &Location,
+    files: Vec<(Entry, FileName)>,
+    concurrency: usize,
+) -> Result<Vec<Loaded>, StorageError> {
+    futures::stream::iter(files)
+        .map(|(entry, name)| async move {
+            let bytes = landing.read(&entry.key).await?;
+            let sha256 = sha256_hex(&bytes);
+            Ok::<_, StorageError>(Loaded {
+                entry,
+                name,
+                bytes,
+                sha256,
+            })
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await
+}

@@ -1,0 +1,107 @@
+//! File names of the landing zone: how the batch recognises returns and inventories
+//! (`{org_code}_{YYYY-MM}_return.{json|csv|xlsx}`, `{org_code}_{YYYY-MM}_inventory.{csv|parquet}`).
+
+use crate::period::Period;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReturnFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InventoryFormat {
+    Csv,
+    Parquet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    Return(ReturnFormat),
+    Inventory(InventoryFormat),
+}
+
+impl FileKind {
+    pub fn is_return(self) -> bool {
+        matches!(self, FileKind::Return(_))
+    }
+}
+
+/// What a recognised file name says: organisation code (as written), period and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName {
+    pub org_code: String,
+    pub period: Period,
+    pub kind: FileKind,
+}
+
+/// Recognises a file by its base name alone; `None` for anything that is not named as a return
+/// or an inventory. Extension and the words `return`/`inventory` are case-insensitive.
+pub fn recognise(base_name: &str) -> Option<FileName> {
+    let (stem, extension) = base_name.rsplit_once('.')?;
+    let mut parts = stem.split('_');
+    let (org_code, period, word) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || org_code.is_empty()
+        || !org_code.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    let period: Period = period.parse().ok()?;
+    let kind = match (
+        word.to_ascii_lowercase().as_str(),
+        extension.to_ascii_lowercase().as_str(),
+    ) {
+        ("return", "json") => FileKind::Return(ReturnFormat::Json),
+        ("return", "csv") => FileKind::Return(ReturnFormat::Csv),
+        ("return", "xlsx") => FileKind::Return(ReturnFormat::Xlsx),
+        ("inventory", "csv") => FileKind::Inventory(InventoryFormat::Csv),
+        ("inventory", "parquet") => FileKind::Inventory(InventoryFormat::Parquet),
+        _ => return None,
+    };
+    Some(FileName {
+        org_code: org_code.to_string(),
+        period,
+        kind,
+    })
+}
+
+/// The last segment of a `/`-separated key.
+pub fn base_name(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_returns_and_inventories_case_insensitively() {
+        let name = recognise("R0A_2026-10_RETURN.Json").unwrap();
+        assert_eq!(name.org_code, "R0A");
+        assert_eq!(name.period.to_string(), "2026-10");
+        assert_eq!(name.kind, FileKind::Return(ReturnFormat::Json));
+        assert_eq!(
+            recognise("K82057_2026-09_inventory.parquet").unwrap().kind,
+            FileKind::Inventory(InventoryFormat::Parquet)
+        );
+    }
+
+    #[test]
+    fn rejects_other_names() {
+        for name in [
+            "R0A_2026-10_return.txt",
+            "R0A_2026-10_inventory.json",
+            "R0A_2026-13_return.csv",
+            "R0A_2026-10_return",
+            "R0A-2026-10_return.csv",
+            "R0A_2026-10_return_v2.csv",
+            "../R0A_2026-10_return.csv",
+            "_2026-10_return.csv",
+            "notes.txt",
+        ] {
+            assert!(recognise(name).is_none(), "{name} should not be recognised");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! CSV returns: long form, one measure a row, UTF-8 with an optional byte order mark.
+
+use super::{RawReturn, RawValue, ReadFault, Table};
+use crate::ingest::names::ReturnFormat;
+
+pub(super) fn read(content: &[u8]) -> Result<RawReturn, ReadFault> {
+    if let Err(e) = std::str::from_utf8(content) {
+        let line = content[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        return Err(ReadFault::unreadable(format!(
+            "the file is not UTF-8 text (first bad byte on line {line}); save it as CSV UTF-8"
+        )));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(content);
+    let mut columns: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    // The physical line of a record, from its byte offset: the csv crate's own line counter
+    // numbers the first record differently from the rest.
+    let (mut counted_to, mut line) = (0usize, 1u64);
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map_or(String::new(), |p| format!(" on line {}", p.line()));
+                return Err(ReadFault::unreadable(format!(
+                    "the CSV cannot be read{line}: {e}"
+                )));
+            }
+        }
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        // A record's recorded start can sit on the line ending that closed the one before.
+        let mut start = record
+            .position()
+            .map_or(counted_to, |p| p.byte() as usize)
+            .min(content.len());
+        while start < content.len() && matches!(content[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        line += content[counted_to..start.max(counted_to)]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted_to = start.max(counted_to);
+        match &columns {
+            None => {
+                columns = Some(
+                    record
+                        .iter()
+                        .map(|c| c.trim().to_ascii_lowercase())
+                        .collect(),
+                )
+            }
+            Some(_) => rows.push((
+                line,
+                record
+                    .iter()
+                    .map(|c| {
+                        if c.is_empty() {
+                            RawValue::Empty
+                        } else {
+                            RawValue::Text(c.to_string())
+                        }
+                    })
+                    .collect(),
+            )),
+        }
+    }
+    let Some(columns) = columns else {
+        return Err(ReadFault::unreadable(
+            "the file has no header row; start from the template",
+        ));
+    };
+    Table {
+        format: ReturnFormat::Csv,
+        columns,
+        rows,
+    }
+    .into_return()
+}

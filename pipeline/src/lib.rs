@@ -1,0 +1,18 @@
+//! Baseline: the national cyber compliance reporting pipeline.
+//!
+//! The stages are the architecture: [`ingest`] reads a landing zone, [`validate`] judges each
+//! file against the [`contract`], [`assess`] measures every organisation against the standards
+//! in force, and [`run`] drives one period's batch end to end, writing [`tables`]. The
+//! [`cli`] is glue that turns flags into a validated configuration and calls the stages.
+
+pub mod assess;
+pub mod cli;
+pub mod contract;
+pub mod ingest;
+pub mod output;
+pub mod period;
+pub mod run;
+pub mod storage;
+pub mod tables;
+pub mod template;
+pub mod validate;

@@ -1,0 +1,138 @@
+//! Reporting periods: calendar months written `YYYY-MM`, with their start, end and deadline.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    year: i32,
+    month: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a period: write the month as YYYY-MM, for example 2026-10")]
+pub struct PeriodError(pub String);
+
+impl Period {
+    pub fn new(year: i32, month: u32) -> Option<Self> {
+        ((1..=12).contains(&month) && (1000..=9999).contains(&year))
+            .then_some(Period { year, month })
+    }
+
+    /// The first day of the month.
+    pub fn start(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a Period is a valid month")
+    }
+
+    /// The last day of the month.
+    pub fn end(self) -> NaiveDate {
+        self.next()
+            .start()
+            .pred_opt()
+            .expect("a Period is a valid month")
+    }
+
+    pub fn next(self) -> Self {
+        if self.month == 12 {
+            Period {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn previous(self) -> Self {
+        if self.month == 1 {
+            Period {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// 00:00:00 UTC on the first day: no return can be submitted before it.
+    pub fn start_utc(self) -> DateTime<Utc> {
+        Utc.from_utc_datetime(&self.start().and_hms_opt(0, 0, 0).expect("midnight exists"))
+    }
+
+    /// 23:59:59 UTC on day `due_day` of the following month.
+    pub fn deadline(self, due_day: u32) -> DateTime<Utc> {
+        let next = self.next();
+        let day =
+            NaiveDate::from_ymd_opt(next.year, next.month, due_day).unwrap_or_else(|| next.end());
+        Utc.from_utc_datetime(&day.and_hms_opt(23, 59, 59).expect("23:59:59 exists"))
+    }
+
+    /// The period a date falls in.
+    pub fn of(date: NaiveDate) -> Self {
+        Period {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+}
+
+impl FromStr for Period {
+    type Err = PeriodError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || PeriodError(s.to_string());
+        let (year, month) = s.trim().split_once('-').ok_or_else(err)?;
+        if year.len() != 4
+            || month.len() != 2
+            || !(year.bytes().chain(month.bytes())).all(|b| b.is_ascii_digit())
+        {
+            return Err(err());
+        }
+        Period::new(
+            year.parse().map_err(|_| err())?,
+            month.parse().map_err(|_| err())?,
+        )
+        .ok_or_else(err)
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_months() {
+        let p: Period = "2026-02".parse().unwrap();
+        assert_eq!(p.to_string(), "2026-02");
+        assert_eq!(p.end(), NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
+        assert_eq!(
+            "2026-12".parse::<Period>().unwrap().next().to_string(),
+            "2027-01"
+        );
+        for bad in [
+            "2026-13", "2026-00", "26-01", "2026-1", "2026/01", "abcd-ef", "",
+        ] {
+            assert!(bad.parse::<Period>().is_err(), "{bad} should not parse");
+        }
+    }
+
+    #[test]
+    fn deadline_is_the_tenth_of_the_next_month() {
+        let p: Period = "2026-12".parse().unwrap();
+        assert_eq!(p.deadline(10).to_rfc3339(), "2027-01-10T23:59:59+00:00");
+    }
+}

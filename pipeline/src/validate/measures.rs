@@ -1,0 +1,180 @@
+//! Measure-level checks of the return that is used: unknown and duplicated measures, typing
+//! each value, parts that exceed their whole, and required measures that are missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::values::{Value, type_value};
+use super::{Issues, Site};
+use crate::contract::{Code, Dictionary, Measure};
+use crate::ingest::returns::{RawMeasure, RawReturn, RawValue};
+use crate::period::Period;
+
+/// How to decide which measures apply to the organisation.
+#[derive(Debug, Clone, Copy)]
+pub enum Applicability<'a> {
+    /// The organisation's type from the reference table.
+    OrgType(&'a str),
+    /// No reference table at hand: judge by the shape of the ODS code (a submitter checking a
+    /// file on their own machine).
+    CodeShape(&'a str),
+}
+
+impl Applicability<'_> {
+    pub fn applies(&self, dict: &Dictionary, measure: &Measure) -> bool {
+        let types = &dict.org_types;
+        match *self {
+            Applicability::OrgType(org_type) => dict.applies(measure, org_type),
+            Applicability::CodeShape(code) => {
+                let code = code.to_ascii_uppercase();
+                measure.applies_to == "all"
+                    || types.shapes_matching(&code).any(|shape| {
+                        shape == measure.applies_to || types.in_group(&measure.applies_to, shape)
+                    })
+            }
+        }
+    }
+}
+
+/// The typed measures of a return, with the comments the submitter wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckedMeasures {
+    /// Valid values of the measures that apply to the organisation.
+    pub values: BTreeMap<String, Value>,
+    pub comments: BTreeMap<String, String>,
+    /// The line each given measure came from, where known.
+    pub lines: BTreeMap<String, u64>,
+}
+
+/// Checks every measure of `ret`. `from_inventory` names the measures an accepted inventory
+/// supplies: their absence from the return is not `missing_measure`.
+pub fn check_measures(
+    ret: &RawReturn,
+    site: &Site,
+    dict: &Dictionary,
+    period: Period,
+    applicability: Applicability,
+    from_inventory: &BTreeSet<String>,
+    issues: &mut Issues,
+) -> CheckedMeasures {
+    let mut by_name: BTreeMap<&str, Vec<&RawMeasure>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for m in &ret.measures {
+        let entry = by_name.entry(m.name.as_str()).or_default();
+        if entry.is_empty() {
+            order.push(m.name.as_str());
+        }
+        entry.push(m);
+    }
+
+    let mut checked = CheckedMeasures::default();
+    let mut given: BTreeSet<&str> = BTreeSet::new();
+    let mut lines: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    for name in order {
+        let occurrences = &by_name[name];
+        let first = occurrences[0];
+        let Some(measure) = dict.get(name) else {
+            let shown = if name.is_empty() { "(blank)" } else { name };
+            issues.push(
+                site,
+                Code::UnknownMeasure,
+                name,
+                first.line,
+                format!("measure {shown} is not in the measure dictionary and is ignored; check its spelling against the template"),
+            );
+            continue;
+        };
+        if occurrences.len() > 1 {
+            given.insert(name);
+            issues.push(
+                site,
+                Code::DuplicateMeasure,
+                name,
+                occurrences[1].line,
+                format!(
+                    "{name} is given {} times; every value is dropped: give it once",
+                    occurrences.len()
+                ),
+            );
+            continue;
+        }
+        if let Some(comment) = occurrences.iter().rev().find_map(|m| m.comment.clone()) {
+            checked.comments.insert(name.to_string(), comment);
+        }
+        if first.value == RawValue::Empty {
+            continue;
+        }
+        given.insert(name);
+        lines.insert(name, first.line);
+        if let Some(line) = first.line {
+            checked.lines.insert(name.to_string(), line);
+        }
+        match type_value(measure, &first.value, period.end()) {
+            Ok(value) => {
+                checked.values.insert(name.to_string(), value);
+            }
+            Err((code, message)) => {
+                issues.push(site, code, name, first.line, format!("{name}: {message}"))
+            }
+        }
+    }
+
+    // Parts and wholes are checked pair by pair on the values as given; a measure rejected
+    // by one pair is still compared in the others.
+    let mut inconsistent: BTreeSet<&str> = BTreeSet::new();
+    for part in dict.measures() {
+        let Some(whole) = part.not_more_than.as_deref() else {
+            continue;
+        };
+        let (Some(p), Some(w)) = (
+            checked.values.get(&part.name).and_then(|v| v.as_count()),
+            checked.values.get(whole).and_then(|v| v.as_count()),
+        ) else {
+            continue;
+        };
+        if p > w {
+            let message = format!(
+                "{} ({p}) is greater than {whole} ({w}); a part cannot exceed its whole: correct one of them",
+                part.name
+            );
+            issues.push(
+                site,
+                Code::Inconsistent,
+                &part.name,
+                lines[part.name.as_str()],
+                message.clone(),
+            );
+            issues.push(site, Code::Inconsistent, whole, lines[whole], message);
+            inconsistent.insert(&part.name);
+            inconsistent.insert(whole);
+        }
+    }
+    for name in inconsistent {
+        checked.values.remove(name);
+    }
+
+    for measure in dict.measures() {
+        let applies = applicability.applies(dict, measure);
+        if !applies {
+            // Validated above like any other, then not used.
+            checked.values.remove(&measure.name);
+            checked.comments.remove(&measure.name);
+            continue;
+        }
+        if measure.required
+            && !given.contains(measure.name.as_str())
+            && !from_inventory.contains(&measure.name)
+        {
+            issues.push(
+                site,
+                Code::MissingMeasure,
+                &measure.name,
+                None,
+                format!(
+                    "{} is required and was not given: add it ({})",
+                    measure.name, measure.description
+                ),
+            );
+        }
+    }
+    checked
+}

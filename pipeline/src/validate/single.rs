@@ -1,0 +1,127 @@
+//! Checking files one at a time, as a submitter does before sending them (`baseline
+//! validate`): the same readers and checks as the batch, without the decisions that need the
+//! whole batch (copies, resubmissions).
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+
+use super::batch::report_bad_cells;
+use super::header::check_header;
+use super::measures::{Applicability, check_measures};
+use super::{Issue, Issues, Limits, Site};
+use crate::contract::{Code, Contract, Organisations};
+use crate::ingest::inventory::read_inventory;
+use crate::ingest::names::{self, FileKind, InventoryFormat, ReturnFormat};
+use crate::ingest::returns::read_return;
+use crate::period::Period;
+
+/// Checks one file. `file` is the name shown in issues; `orgs` and `period` are optional
+/// context (without them, `unknown_org` and `period_mismatch` against a batch cannot arise).
+pub fn check_file(
+    file: &str,
+    bytes: Bytes,
+    contract: &Contract,
+    orgs: Option<&Organisations>,
+    period: Option<Period>,
+    limits: Limits,
+) -> Vec<Issue> {
+    let mut issues = Issues::new(&contract.codes);
+    let base = names::base_name(file);
+    let name = names::recognise(base);
+    let stem_org = base.split('_').next().unwrap_or_default().to_string();
+    let site = Site {
+        file: file.to_string(),
+        org_code: name.as_ref().map_or(stem_org, |n| n.org_code.clone()),
+    };
+    let kind = match &name {
+        Some(n) => n.kind,
+        None => {
+            issues.file(
+                &site,
+                Code::UnrecognisedFile,
+                "the file is not named {org_code}_{YYYY-MM}_return.json/.csv/.xlsx or {org_code}_{YYYY-MM}_inventory.csv/.parquet; the batch would ignore it",
+            );
+            let extension = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+            match extension.as_deref() {
+                Some("json") => FileKind::Return(ReturnFormat::Json),
+                Some("csv") => FileKind::Return(ReturnFormat::Csv),
+                Some("xlsx") => FileKind::Return(ReturnFormat::Xlsx),
+                Some("parquet") => FileKind::Inventory(InventoryFormat::Parquet),
+                _ => return issues.into_sorted(),
+            }
+        }
+    };
+    let limit = if kind.is_return() {
+        limits.max_return_bytes
+    } else {
+        limits.max_inventory_bytes
+    };
+    if bytes.len() as u64 > limit {
+        issues.file(
+            &site,
+            Code::FileTooLarge,
+            format!(
+                "the file is {} bytes, over the limit of {limit} bytes",
+                bytes.len()
+            ),
+        );
+        return issues.into_sorted();
+    }
+
+    match kind {
+        FileKind::Return(format) => match read_return(format, &bytes) {
+            Err(fault) => issues.file(&site, fault.code, fault.message),
+            Ok(raw) => {
+                let header = check_header(&raw, file, name.as_ref(), period, orgs, &mut issues);
+                let measure_period = period.or(header.period).or(name.as_ref().map(|n| n.period));
+                if let (true, Some(measure_period)) = (header.valid, measure_period) {
+                    let applicability = match header.organisation {
+                        Some(org) => Applicability::OrgType(&org.org_type),
+                        None => Applicability::CodeShape(&header.org_code),
+                    };
+                    let site = Site {
+                        file: file.to_string(),
+                        org_code: header.org_code.clone(),
+                    };
+                    check_measures(
+                        &raw,
+                        &site,
+                        &contract.dictionary,
+                        measure_period,
+                        applicability,
+                        &BTreeSet::new(),
+                        &mut issues,
+                    );
+                    if let Some(at) = header.submitted_at {
+                        let deadline = measure_period.deadline(contract.dictionary.due_day);
+                        if at > deadline {
+                            issues.file(
+                                &site,
+                                Code::LateSubmission,
+                                format!(
+                                    "submitted after the deadline of {}",
+                                    deadline.format("%Y-%m-%dT%H:%M:%SZ")
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        },
+        FileKind::Inventory(format) => {
+            match read_inventory(format, bytes, &contract.dictionary.inventory) {
+                Err(fault) => issues.file(&site, fault.code, fault.message),
+                Ok(inventory) => {
+                    report_bad_cells(
+                        &site,
+                        &inventory,
+                        &contract.dictionary.inventory,
+                        &mut issues,
+                    );
+                }
+            }
+        }
+    }
+    issues.into_sorted()
+}

@@ -1,0 +1,180 @@
+//! The binary as submitters use it: `baseline validate` (human and JSON output, exit codes)
+//! and `baseline template` (a workbook with the spreadsheet's own data validation).
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn baseline(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baseline"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+fn case_file(case: &str, name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases")
+        .join(case)
+        .join("landing")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn validate_accepts_a_good_return_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = baseline(
+        &[
+            "validate",
+            &case_file("valid_batch", "K82057_2026-10_return.csv"),
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no problems found"));
+}
+
+#[test]
+fn validate_reports_errors_with_lines_and_exits_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = case_file("invalid_value", "K82057_2026-10_return.csv");
+    let human = baseline(&["validate", &file], dir.path());
+    assert_eq!(human.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("5 errors"), "{text}");
+    assert!(
+        text.contains("line 2") && text.contains("invalid_value"),
+        "{text}"
+    );
+
+    let json = baseline(&["validate", "--format", "json", &file], dir.path());
+    assert_eq!(json.status.code(), Some(1));
+    let issues: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON output");
+    let issues = issues.as_array().expect("an array of issues");
+    assert_eq!(issues.len(), 5);
+    assert!(
+        issues.iter().all(|i| i["code"] == "invalid_value"
+            && i["severity"] == "error"
+            && i["line"].is_u64())
+    );
+}
+
+#[test]
+fn validate_without_reference_judges_trust_measures_by_code_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    // A trust's return without its medical device measures.
+    let file = case_file("missing_measure", "R0A_2026-10_return.csv");
+    let out = baseline(&["validate", "--format", "json", &file], dir.path());
+    let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let missing: Vec<&str> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["code"] == "missing_measure")
+        .map(|i| i["measure"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "medical_devices_total",
+            "medical_devices_unsupported_isolated",
+            "medical_devices_unsupported_os"
+        ]
+    );
+}
+
+#[test]
+fn template_has_data_validation_on_every_value_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = baseline(
+        &["template", "--org", "R0A", "--period", "2026-10"],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.path().join("R0A_2026-10_return.xlsx");
+
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut workbook: Xlsx<_> = open_workbook(&path).expect("an XLSX workbook");
+    let range = workbook.worksheet_range("Return").expect("a Return sheet");
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        &header[..6],
+        [
+            "org_code",
+            "period",
+            "submitted_at",
+            "measure",
+            "value",
+            "comment"
+        ]
+    );
+    let contract = common::contract();
+    // A trust gets every measure, the medical device ones included.
+    let measures: Vec<String> = rows[1..].iter().map(|r| r[3].to_string()).collect();
+    let all: Vec<String> = contract
+        .dictionary
+        .measures()
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    assert_eq!(measures, all);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[0].to_string() == "R0A" && r[1].to_string() == "2026-10")
+    );
+
+    let mut sheet_xml = String::new();
+    zip::ZipArchive::new(std::fs::File::open(&path).unwrap())
+        .unwrap()
+        .by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut sheet_xml)
+        .unwrap();
+    // One rule per value cell, plus one over the submitted_at column.
+    assert_eq!(sheet_xml.matches("<dataValidation ").count(), all.len() + 1);
+    assert!(
+        sheet_xml.contains("type=\"whole\"")
+            && sheet_xml.contains("type=\"list\"")
+            && sheet_xml.contains("type=\"date\"")
+    );
+
+    // An unfilled template is caught by validate: submitted_at is not yet filled in.
+    let check = baseline(
+        &["validate", "--format", "json", path.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(check.status.code(), Some(1));
+    let issues: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(issues[0]["code"], "missing_field");
+}
+
+#[test]
+fn template_refuses_a_code_that_is_not_an_ods_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = baseline(
+        &["template", "--org", "../../etc", "--period", "2026-10"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an ODS organisation code"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing is written"
+    );
+}

@@ -1,0 +1,109 @@
+//! Shared helpers of the end-to-end tests: the contract, a run over a folder, and reading the
+//! CSV tables a run writes.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use baseline::contract::{Contract, Organisations};
+use baseline::run::{RunConfig, RunOutput, run};
+use baseline::storage::Location;
+use baseline::validate::Limits;
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn contract() -> Contract {
+    Contract::load(&workspace().join("schemas")).expect("the bundled contract loads")
+}
+
+pub fn orgs(path: &Path, contract: &Contract) -> Organisations {
+    Organisations::load(path, &contract.dictionary.org_types).expect("the reference table loads")
+}
+
+/// Runs the batch synchronously.
+pub fn run_batch(
+    input: Location,
+    out: Location,
+    period: Option<&str>,
+    orgs: Organisations,
+    limits: Limits,
+) -> RunOutput {
+    run_with_standards(
+        input,
+        out,
+        period,
+        orgs,
+        limits,
+        workspace().join("schemas/standards"),
+    )
+}
+
+pub fn run_with_standards(
+    input: Location,
+    out: Location,
+    period: Option<&str>,
+    orgs: Organisations,
+    limits: Limits,
+    standards: PathBuf,
+) -> RunOutput {
+    let config = RunConfig {
+        input,
+        out,
+        period: period.map(|p| p.parse().expect("a valid period")),
+        contract: contract(),
+        orgs,
+        standards,
+        limits,
+        concurrency: 8,
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(run(&config)).expect("the run succeeds")
+}
+
+pub fn local(path: &Path) -> Location {
+    Location::open(&path.display().to_string(), &[], true).expect("a local folder opens")
+}
+
+/// Rows of a CSV file as records of strings, header first.
+pub fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes)
+        .records()
+        .map(|r| {
+            r.expect("a CSV record")
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// Every file below `dir`, as `/`-separated paths relative to it, sorted.
+pub fn files_below(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).expect("below root");
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}

@@ -1,0 +1,102 @@
+//! The contract files agree with each other: the JSON Schema of a return describes exactly
+//! the dictionary's measures with their types, and the OS lifecycle has SPEC's rows.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+#[test]
+fn json_schema_agrees_with_the_dictionary() {
+    let contract = common::contract();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::workspace().join("schemas/return.schema.json"))
+            .expect("schema file"),
+    )
+    .expect("schema is JSON");
+    let properties = schema["properties"]["measures"]["properties"]
+        .as_object()
+        .expect("measure properties");
+    let in_schema: BTreeMap<&str, &str> = properties
+        .iter()
+        .map(|(name, p)| {
+            (
+                name.as_str(),
+                p["$ref"]
+                    .as_str()
+                    .expect("a $ref")
+                    .trim_start_matches("#/$defs/"),
+            )
+        })
+        .collect();
+    let in_dictionary: BTreeMap<&str, &str> = contract
+        .dictionary
+        .measures()
+        .iter()
+        .map(|m| (m.name.as_str(), m.kind.as_str()))
+        .collect();
+    assert_eq!(in_schema, in_dictionary);
+    for kind in in_dictionary.values() {
+        assert!(
+            schema["$defs"][kind].is_object(),
+            "no $defs entry for {kind}"
+        );
+    }
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["org_code", "period", "submitted_at"]);
+}
+
+#[test]
+fn lifecycle_holds_every_os_of_the_spec() {
+    let contract = common::contract();
+    let eos = &contract.lifecycle.end_of_support;
+    assert_eq!(eos.len(), 24);
+    let key = |n: &str, v: &str| {
+        (
+            baseline::contract::normalise_os(n),
+            baseline::contract::normalise_os(v),
+        )
+    };
+    assert_eq!(
+        eos[&key("windows server", "2012  r2")].to_string(),
+        "2023-10-10"
+    );
+    assert_eq!(
+        eos[&key(" Windows ", "11 23H2  Enterprise")].to_string(),
+        "2026-11-10"
+    );
+}
+
+#[test]
+fn dictionary_marks_the_seven_device_measures() {
+    let contract = common::contract();
+    let device: Vec<&str> = contract
+        .dictionary
+        .measures()
+        .iter()
+        .filter(|m| m.derive.is_some())
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(device.len(), 7, "{device:?}");
+    let trust_only: Vec<&str> = contract
+        .dictionary
+        .measures()
+        .iter()
+        .filter(|m| m.applies_to == "trust")
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(
+        trust_only,
+        [
+            "medical_devices_total",
+            "medical_devices_unsupported_os",
+            "medical_devices_unsupported_isolated"
+        ]
+    );
+}

@@ -1,0 +1,78 @@
+//! The same landing zone on Azure Blob Storage (a real Azurite, started by `ci/test`) and on
+//! local disk gives the same issues, and a run can write its outputs to the object store.
+
+mod common;
+
+use std::path::Path;
+
+use baseline::storage::Location;
+use baseline::validate::Limits;
+use common::*;
+
+fn azurite_options() -> Vec<(String, String)> {
+    vec![("azure_storage_use_emulator".to_string(), "true".to_string())]
+}
+
+fn container() -> String {
+    std::env::var("BASELINE_TEST_AZURE_CONTAINER")
+        .expect("run through ci/test, which starts Azurite")
+}
+
+async fn upload(from: &Path, to: &Location) {
+    for file in files_below(from) {
+        to.write(&file, std::fs::read(from.join(&file)).unwrap())
+            .await
+            .expect("upload to Azurite");
+    }
+}
+
+#[test]
+#[ignore = "needs Azurite: run ci/test"]
+fn az_landing_zone_gives_the_same_issues_as_local_disk() {
+    let contract = contract();
+    let samples = workspace().join("data-samples");
+    let prefix = format!("az://{}/run-{}", container(), std::process::id());
+    let landing = Location::open(&format!("{prefix}/landing"), &azurite_options(), false).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(upload(&samples.join("landing"), &landing));
+
+    let reference = samples.join("reference/organisations.csv");
+    let az_out = Location::open(&format!("{prefix}/out"), &azurite_options(), false).unwrap();
+    let az = run_batch(
+        landing,
+        az_out.clone(),
+        None,
+        orgs(&reference, &contract),
+        Limits::default(),
+    );
+
+    let local_out = tempfile::tempdir().unwrap();
+    let disk = run_batch(
+        local(&samples.join("landing")),
+        local(local_out.path()),
+        None,
+        orgs(&reference, &contract),
+        Limits::default(),
+    );
+
+    assert!(!disk.validated.issues.is_empty());
+    assert_eq!(az.validated.issues, disk.validated.issues);
+    assert_eq!(az.assessment.outcomes, disk.assessment.outcomes);
+    let az_csv = runtime
+        .block_on(az_out.read("2026-10/validation/issues.csv"))
+        .unwrap();
+    let disk_csv = std::fs::read(local_out.path().join("2026-10/validation/issues.csv")).unwrap();
+    assert_eq!(az_csv.as_ref(), disk_csv.as_slice());
+
+    // The quarantine on the object store holds the same files as on disk.
+    let az_quarantine: Vec<String> = runtime
+        .block_on(az_out.join("2026-10/quarantine").list())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    assert_eq!(
+        az_quarantine,
+        files_below(&local_out.path().join("2026-10/quarantine"))
+    );
+}

@@ -1,0 +1,158 @@
+//! Data-driven validation cases: each folder of `tests/cases/` holds a landing zone and the
+//! issues a run of period 2026-10 must report (`expected.csv`), so a case is added by adding
+//! a folder. The run's quarantine must hold exactly the rejected files, unchanged.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use baseline::contract::{Code, Scope};
+use baseline::validate::Limits;
+use common::*;
+
+const PERIOD: &str = "2026-10";
+
+fn limits(case: &Path) -> Limits {
+    let mut limits = Limits::default();
+    if let Ok(text) = std::fs::read_to_string(case.join("case.toml")) {
+        let table: toml::Table = text.parse().expect("case.toml is TOML");
+        if let Some(v) = table.get("max_return_bytes").and_then(|v| v.as_integer()) {
+            limits.max_return_bytes = v as u64;
+        }
+    }
+    limits
+}
+
+/// The issue columns a case pins down (messages may be reworded freely).
+fn pinned(rows: Vec<Vec<String>>, columns: &[&str]) -> Vec<Vec<String>> {
+    let header = &rows[0];
+    let index: Vec<usize> = columns
+        .iter()
+        .map(|c| header.iter().position(|h| h == c).expect("column present"))
+        .collect();
+    let mut out: Vec<Vec<String>> = rows[1..]
+        .iter()
+        .map(|r| index.iter().map(|&i| r[i].clone()).collect())
+        .collect();
+    out.sort();
+    out
+}
+
+fn run_case(case: &Path) -> Result<(), String> {
+    let contract = contract();
+    let out = tempfile::tempdir().expect("a temp dir");
+    let validated = run_batch(
+        local(&case.join("landing")),
+        local(out.path()),
+        Some(PERIOD),
+        orgs(&case.join("../organisations.csv"), &contract),
+        limits(case),
+    )
+    .validated;
+    let run_dir = out.path().join(PERIOD);
+    let columns = ["file", "org_code", "measure", "line", "severity", "code"];
+    let actual = pinned(
+        read_csv(
+            &std::fs::read(run_dir.join("validation/issues.csv")).expect("issues.csv written"),
+        ),
+        &columns,
+    );
+    let expected = pinned(
+        read_csv(&std::fs::read(case.join("expected.csv")).expect("expected.csv")),
+        &columns,
+    );
+    if actual != expected {
+        return Err(format!(
+            "issues differ\n  expected: {expected:?}\n  actual:   {actual:?}\n  all:      {:#?}",
+            validated.issues
+        ));
+    }
+
+    // Quarantine: every file rejected as a whole, and every inventory with an error.
+    let rejected: BTreeSet<String> = validated
+        .issues
+        .iter()
+        .filter(|i| {
+            contract.codes.scope(i.code) == Scope::File
+                || (i.file.contains("_inventory.")
+                    && i.severity == baseline::contract::Severity::Error)
+        })
+        .map(|i| i.file.clone())
+        .collect();
+    let quarantined: BTreeSet<String> = files_below(&run_dir.join("quarantine"))
+        .into_iter()
+        .filter(|f| !f.ends_with(".issues.csv"))
+        .collect();
+    if rejected != quarantined {
+        return Err(format!(
+            "quarantine holds {quarantined:?}, expected {rejected:?}"
+        ));
+    }
+    for file in &quarantined {
+        let original = std::fs::read(case.join("landing").join(file)).expect("original");
+        let copy = std::fs::read(run_dir.join("quarantine").join(file)).expect("copy");
+        if original != copy {
+            return Err(format!("quarantined {file} differs from the original"));
+        }
+        let own = read_csv(
+            &std::fs::read(
+                run_dir
+                    .join("quarantine")
+                    .join(format!("{file}.issues.csv")),
+            )
+            .expect("issues beside it"),
+        );
+        if own.len() < 2 || own[1..].iter().any(|r| r[1] != *file) {
+            return Err(format!("issues beside {file} are not its own: {own:?}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_case_reports_its_expected_issues() {
+    let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut cases: Vec<_> = std::fs::read_dir(&cases_dir)
+        .expect("tests/cases")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 20, "the case folders are missing");
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            run_case(case)
+                .err()
+                .map(|e| format!("{}: {e}", case.file_name().unwrap().to_string_lossy()))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Every code Baseline can raise has at least one case that expects it.
+#[test]
+fn every_code_has_a_case() {
+    let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut covered = BTreeSet::new();
+    for entry in std::fs::read_dir(&cases_dir).expect("tests/cases") {
+        let expected = entry.expect("entry").path().join("expected.csv");
+        if let Ok(bytes) = std::fs::read(&expected) {
+            for row in read_csv(&bytes).into_iter().skip(1) {
+                covered.insert(row[5].clone());
+            }
+        }
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !covered.contains(*c))
+        .collect();
+    assert!(missing.is_empty(), "codes without a case: {missing:?}");
+}
