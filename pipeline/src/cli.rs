@@ -210,12 +210,23 @@ fn run_command(args: RunArgs, contract: Contract, schemas: &Path) -> Result<Exit
         orgs,
         standards: args.standards.unwrap_or_else(|| schemas.join("standards")),
         limits: Limits::default(),
+        run_id: run_id(),
         concurrency: args.concurrency,
     };
     let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
     let output = runtime.block_on(run::run(&config))?;
     print_summary(&output.summary);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A run's folder name: UTC time to the microsecond, then the process id, so names are unique
+/// and sort in the order runs started.
+fn run_id() -> String {
+    format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"),
+        std::process::id()
+    )
 }
 
 fn print_summary(s: &RunSummary) {

@@ -1,14 +1,19 @@
 //! The monthly batch for one period: list the landing zone, read the period's files, validate
-//! them, and write the outputs under `{out}/{period}/`.
+//! and assess them, aggregate the gaps, and publish the outputs under `{out}/{period}/`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use std::time::Instant;
+
+use crate::aggregate::{self, GapRow};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations, Severity};
 use crate::ingest::{self, Listing};
+use crate::manifest;
 use crate::output;
 use crate::period::Period;
+use crate::publish::{self, PublishError};
 use crate::storage::{Location, StorageError};
 use crate::tables;
 use crate::validate::{Batch, Disposition, Issues, Limits, Validated};
@@ -19,6 +24,8 @@ pub enum RunError {
     Storage(#[from] StorageError),
     #[error("no return or inventory is named for any period in {0}; nothing to run")]
     NoPeriod(String),
+    #[error("failed to publish the run")]
+    Publish(#[from] PublishError),
     #[error("the standards catalogue is not usable")]
     Catalogue(#[from] CatalogueError),
     #[error("failed to compute the {stage}")]
@@ -41,6 +48,8 @@ pub struct RunConfig {
     /// A catalogue file, or a folder of editions from which the one in force is chosen.
     pub standards: PathBuf,
     pub limits: Limits,
+    /// Names this run's folder; unique per run and sorting in time order.
+    pub run_id: String,
     /// Files read at once from the landing zone.
     pub concurrency: usize,
 }
@@ -66,6 +75,7 @@ pub struct RunSummary {
 pub struct RunOutput {
     pub validated: Validated,
     pub assessment: Assessment,
+    pub gaps: Vec<GapRow>,
     pub summary: RunSummary,
 }
 
@@ -82,18 +92,26 @@ pub fn catalogue_for(
     }
 }
 
-/// Runs the batch for one period.
+/// Runs the batch for one period: the stages in order, each timed, the outputs staged in a
+/// fresh folder and published atomically at the end.
 pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
+    let mut timings: Vec<(&'static str, u128)> = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |stage: &'static str, timings: &mut Vec<(&'static str, u128)>| {
+        timings.push((stage, clock.elapsed().as_millis()));
+        clock = Instant::now();
+    };
+
     let listing: Listing = ingest::list(&config.input).await?;
     let period = match config.period.or_else(|| listing.latest_period()) {
         Some(p) => p,
         None => return Err(RunError::NoPeriod(config.input.display().to_string())),
     };
     tracing::info!(%period, files = listing.recognised.len(), "listed the landing zone");
-
     let files: Vec<_> = listing.for_period(period).cloned().collect();
     let loaded = ingest::read_all(&config.input, files, config.concurrency).await?;
     tracing::info!(files = loaded.len(), "read the period's files");
+    lap("ingest", &mut timings);
 
     let batch = Batch {
         contract: &config.contract,
@@ -107,6 +125,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         rejected = validated.rejected.len(),
         "validated"
     );
+    lap("validate", &mut timings);
 
     let catalogue = catalogue_for(&config.standards, &config.contract, period)?;
     let mut evidence_issues = Issues::new(&config.contract.codes);
@@ -131,25 +150,29 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         source,
     })?;
     tracing::info!(edition = %catalogue.id, outcomes = assessment.outcomes.len(), "assessed");
+    lap("assess", &mut timings);
 
-    let run_dir = config.out.join(&period.to_string());
-    clear(&run_dir).await?;
+    let order: Vec<String> = catalogue
+        .standards
+        .iter()
+        .map(|s| s.standard.id.clone())
+        .collect();
+    let gaps =
+        aggregate::gaps(&assessment, &config.orgs, &order).map_err(|source| RunError::Compute {
+            stage: "gaps",
+            source,
+        })?;
+    lap("aggregate", &mut timings);
+
+    let staged = publish::stage(&config.out, period, &config.run_id);
+    let dir = &staged.dir;
     let period_text = period.to_string();
-    run_dir
-        .write(
-            "validation/issues.csv",
-            output::issues_csv(&period_text, &validated.issues),
-        )
-        .await?;
-    output::write_quarantine(
-        &run_dir,
-        &period_text,
-        &validated.rejected,
-        &validated.issues,
+    dir.write(
+        "validation/issues.csv",
+        output::issues_csv(&period_text, &validated.issues),
     )
     .await?;
-    let outcomes = tables::outcomes(&assessment);
-    let status = tables::org_status(&assessment, &config.orgs);
+    output::write_quarantine(dir, &period_text, &validated.rejected, &validated.issues).await?;
     let parquet = |table: &tables::Table, integer: &[&str], boolean: &[&str]| {
         table
             .to_parquet(integer, boolean)
@@ -158,31 +181,35 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
                 source,
             })
     };
-    run_dir
-        .write("tables/outcomes.csv", outcomes.to_csv())
-        .await?;
-    run_dir
-        .write("tables/outcomes.parquet", parquet(&outcomes, &[], &[])?)
-        .await?;
-    run_dir
-        .write("tables/org_status.csv", status.to_csv())
-        .await?;
-    run_dir
-        .write(
-            "tables/org_status.parquet",
-            parquet(
-                &status,
-                &[
-                    "met",
-                    "partially_met",
-                    "not_met",
-                    "not_assessed",
-                    "not_applicable",
-                ],
-                &["late"],
-            )?,
+    let counts = [
+        "met",
+        "partially_met",
+        "not_met",
+        "not_assessed",
+        "not_applicable",
+    ];
+    let outcomes = tables::outcomes(&assessment);
+    let status = tables::org_status(&assessment, &config.orgs);
+    let gaps_table = aggregate::gaps_table(&period_text, &gaps);
+    for (name, table, integer, boolean) in [
+        ("outcomes", &outcomes, &[][..], &[][..]),
+        ("org_status", &status, &counts[..], &["late"][..]),
+        (
+            "gaps",
+            &gaps_table,
+            &["orgs", "met", "partially_met", "not_met", "not_assessed"][..],
+            &[][..],
+        ),
+    ] {
+        dir.write(&format!("tables/{name}.csv"), table.to_csv())
+            .await?;
+        dir.write(
+            &format!("tables/{name}.parquet"),
+            parquet(table, integer, boolean)?,
         )
         .await?;
+    }
+    lap("write", &mut timings);
 
     let count = |kind: &str, accepted: bool| {
         validated
@@ -195,9 +222,9 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     for issue in &validated.issues {
         *issues_by_severity.entry(issue.severity).or_insert(0) += 1;
     }
-    let summary = RunSummary {
+    let mut summary = RunSummary {
         period,
-        output: run_dir.display().to_string(),
+        output: String::new(),
         returns_received: count("return", false),
         returns_accepted: count("return", true),
         inventories_received: count("inventory", false),
@@ -211,17 +238,23 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             m
         }),
     };
+    let manifest = manifest::Manifest::new(
+        config,
+        &listing,
+        &validated,
+        &assessment,
+        &catalogue,
+        &summary,
+        &timings,
+    );
+    dir.write("manifest.json", manifest.to_json()).await?;
+    let published = publish::publish(&config.out, &staged).await?;
+    summary.output = published.display().to_string();
+    tracing::info!(output = %summary.output, "published");
     Ok(RunOutput {
         validated,
         assessment,
+        gaps,
         summary,
     })
-}
-
-/// Removes what an earlier run of the period left, so a rerun leaves no stale file behind.
-async fn clear(run_dir: &Location) -> Result<(), StorageError> {
-    for entry in run_dir.list().await? {
-        run_dir.delete(&entry.key).await?;
-    }
-    Ok(())
 }

@@ -23,6 +23,8 @@ pub struct Organisation {
 #[derive(Debug, Clone, Default)]
 pub struct Organisations {
     by_code: BTreeMap<String, Organisation>,
+    /// SHA-256 of the table's text, for the manifest.
+    pub sha256: String,
 }
 
 impl Organisations {
@@ -56,7 +58,10 @@ impl Organisations {
                 return Err(format!("line {line}: `{}` is listed twice", old.org_code));
             }
         }
-        Ok(Organisations { by_code })
+        Ok(Organisations {
+            by_code,
+            sha256: crate::ingest::sha256_hex(text.as_bytes()),
+        })
     }
 
     /// Looks an organisation up by code, case-insensitively.

@@ -22,6 +22,16 @@ pub fn orgs(path: &Path, contract: &Contract) -> Organisations {
     Organisations::load(path, &contract.dictionary.org_types).expect("the reference table loads")
 }
 
+/// Unique, increasing run ids within a test process.
+pub fn next_run_id() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!(
+        "test-{:06}-{}",
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+        std::process::id()
+    )
+}
+
 /// Runs the batch synchronously.
 pub fn run_batch(
     input: Location,
@@ -56,6 +66,7 @@ pub fn run_with_standards(
         orgs,
         standards,
         limits,
+        run_id: next_run_id(),
         concurrency: 8,
     };
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");

@@ -1,0 +1,113 @@
+//! `manifest.json`: what a run read and did, so a run can be traced and audited: the period,
+//! editions, tool version, every input with its size and SHA-256, counts and timings per
+//! stage. The only file of a run that may hold wall-clock values.
+
+use serde::Serialize;
+
+use crate::assess::{Assessment, Catalogue};
+use crate::ingest::Listing;
+use crate::run::{RunConfig, RunSummary};
+use crate::validate::Validated;
+
+#[derive(Debug, Serialize)]
+pub struct Input {
+    pub file: String,
+    pub size: u64,
+    /// Absent for files that were not read (unrecognised, or named for another period).
+    pub sha256: Option<String>,
+    pub kind: String,
+    pub disposition: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub period: String,
+    pub standards_edition: String,
+    pub dictionary_edition: String,
+    pub tool: String,
+    pub tool_version: String,
+    pub run_id: String,
+    pub input: String,
+    pub reference_sha256: String,
+    pub inputs: Vec<Input>,
+    pub counts: serde_json::Value,
+    pub timings_ms: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Manifest {
+    pub fn new(
+        config: &RunConfig,
+        listing: &Listing,
+        validated: &Validated,
+        assessment: &Assessment,
+        catalogue: &Catalogue,
+        summary: &RunSummary,
+        timings: &[(&'static str, u128)],
+    ) -> Self {
+        let mut inputs: Vec<Input> = validated
+            .files
+            .iter()
+            .map(|f| Input {
+                file: f.file.clone(),
+                size: f.size,
+                sha256: Some(f.sha256.clone()),
+                kind: f.kind.to_string(),
+                disposition: serde_json::to_value(f.disposition)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        inputs.extend(listing.unrecognised.iter().map(|e| Input {
+            file: e.key.clone(),
+            size: e.size,
+            sha256: None,
+            kind: "unrecognised".into(),
+            disposition: "ignored".into(),
+        }));
+        inputs.sort_by(|a, b| a.file.cmp(&b.file));
+        let issues: serde_json::Map<String, serde_json::Value> = summary
+            .issues_by_severity
+            .iter()
+            .map(|(s, n)| (s.as_str().to_string(), (*n).into()))
+            .collect();
+        let status: serde_json::Map<String, serde_json::Value> = summary
+            .status_counts
+            .iter()
+            .map(|(s, n)| (s.as_str().to_string(), (*n).into()))
+            .collect();
+        Manifest {
+            period: summary.period.to_string(),
+            standards_edition: catalogue.id.clone(),
+            dictionary_edition: config.contract.dictionary.edition.clone(),
+            tool: env!("CARGO_PKG_NAME").to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            run_id: config.run_id.clone(),
+            input: config.input.display().to_string(),
+            reference_sha256: config.orgs.sha256.clone(),
+            inputs,
+            counts: serde_json::json!({
+                "files_listed": listing.recognised.len() + listing.unrecognised.len(),
+                "returns_received": summary.returns_received,
+                "returns_accepted": summary.returns_accepted,
+                "inventories_received": summary.inventories_received,
+                "inventories_accepted": summary.inventories_accepted,
+                "files_rejected": summary.files_rejected,
+                "issues": issues,
+                "organisations": summary.organisations,
+                "outcomes": assessment.outcomes.len(),
+                "status": status,
+            }),
+            timings_ms: timings
+                .iter()
+                .map(|(stage, ms)| (stage.to_string(), (*ms as u64).into()))
+                .collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a manifest serialises");
+        bytes.push(b'\n');
+        bytes
+    }
+}

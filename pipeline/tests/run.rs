@@ -1,0 +1,252 @@
+//! The monthly run end to end: gaps checked against hand-computed figures, the manifest,
+//! atomic publication and reruns, and byte-identical outputs whatever the file order.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use baseline::validate::Limits;
+use common::*;
+
+fn cases() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
+}
+
+fn run_case(case: &str, out: &Path) -> baseline::run::RunOutput {
+    let contract = contract();
+    run_batch(
+        local(&cases().join(case).join("landing")),
+        local(out),
+        Some("2026-10"),
+        orgs(&cases().join("organisations.csv"), &contract),
+        Limits::default(),
+    )
+}
+
+#[test]
+fn gaps_match_hand_computed_figures() {
+    // valid_batch: GP practices K82057 and K82058 and acute trust R0A submitted (London, Y56);
+    // the ICB QWE did not. Every return reports 39 of 40 endpoints patched (0.975: met) and
+    // 24 of 25 staff trained (0.96: met); the trust's 20 unsupported medical devices are all isolated.
+    let out = tempfile::tempdir().unwrap();
+    run_case("valid_batch", out.path());
+    let gaps = read_csv(&std::fs::read(out.path().join("2026-10/tables/gaps.csv")).unwrap());
+    assert_eq!(
+        gaps[0],
+        [
+            "period",
+            "standard_id",
+            "group_kind",
+            "group_code",
+            "orgs",
+            "met",
+            "partially_met",
+            "not_met",
+            "not_assessed",
+            "pct_met"
+        ]
+    );
+    let rows_of = |standard: &str| -> Vec<Vec<String>> {
+        gaps.iter()
+            .filter(|r| r[1] == standard)
+            .map(|r| r[2..].to_vec())
+            .collect()
+    };
+    let expect = |rows: &[[&str; 8]]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    assert_eq!(
+        rows_of("PATCH-14D"),
+        expect(&[
+            ["national", "national", "3", "3", "0", "0", "0", "100.0"],
+            ["region", "Y56", "3", "3", "0", "0", "0", "100.0"],
+            ["org_type", "acute_trust", "1", "1", "0", "0", "0", "100.0"],
+            ["org_type", "gp_practice", "2", "2", "0", "0", "0", "100.0"],
+        ])
+    );
+    // Medical devices apply to the trust alone; groups without an organisation are omitted.
+    assert_eq!(
+        rows_of("MEDDEV-ISOLATION"),
+        expect(&[
+            ["national", "national", "1", "1", "0", "0", "0", "100.0"],
+            ["region", "Y56", "1", "1", "0", "0", "0", "100.0"],
+            ["org_type", "acute_trust", "1", "1", "0", "0", "0", "100.0"],
+        ])
+    );
+    // 2 of 2 alerts acknowledged and remediated, 3 of 3 privileged accounts with MFA.
+    assert_eq!(
+        rows_of("MFA-PRIVILEGED")[0],
+        expect(&[["national", "national", "3", "3", "0", "0", "0", "100.0"]])[0]
+    );
+    assert_eq!(
+        gaps.len() - 1,
+        11 * 4 + 3,
+        "12 standards: 11 with four groups, MEDDEV with three"
+    );
+}
+
+#[test]
+fn gaps_count_partial_and_failing_organisations() {
+    // missing_measure: K82057 lacks staff_total (STAFF-TRAINING not assessed), R0A lacks its
+    // medical device measures (MEDDEV-ISOLATION not assessed).
+    let out = tempfile::tempdir().unwrap();
+    run_case("missing_measure", out.path());
+    let gaps = read_csv(&std::fs::read(out.path().join("2026-10/tables/gaps.csv")).unwrap());
+    let national = |standard: &str| {
+        gaps.iter()
+            .find(|r| r[1] == standard && r[2] == "national")
+            .unwrap()[4..]
+            .to_vec()
+    };
+    assert_eq!(
+        national("STAFF-TRAINING"),
+        ["2", "1", "0", "0", "1", "50.0"]
+    );
+    assert_eq!(
+        national("MEDDEV-ISOLATION"),
+        ["1", "0", "0", "0", "1", "0.0"]
+    );
+}
+
+#[test]
+fn manifest_lists_every_input_with_its_hash() {
+    let out = tempfile::tempdir().unwrap();
+    run_case("duplicate_file", out.path());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("2026-10/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["period"], "2026-10");
+    assert_eq!(manifest["standards_edition"], "MCS-2026");
+    assert_eq!(manifest["tool_version"], env!("CARGO_PKG_VERSION"));
+    let inputs = manifest["inputs"].as_array().unwrap();
+    let files: Vec<&str> = inputs.iter().map(|i| i["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        files,
+        [
+            "K82057_2026-10_return.csv",
+            "copy/K82057_2026-10_return.csv"
+        ]
+    );
+    let bytes =
+        std::fs::read(cases().join("duplicate_file/landing/K82057_2026-10_return.csv")).unwrap();
+    assert_eq!(inputs[0]["sha256"], baseline::ingest::sha256_hex(&bytes));
+    assert_eq!(inputs[0]["size"], bytes.len());
+    assert_eq!(inputs[1]["disposition"], "duplicate");
+    assert_eq!(manifest["counts"]["returns_accepted"], 1);
+    for stage in ["ingest", "validate", "assess", "aggregate", "write"] {
+        assert!(
+            manifest["timings_ms"][stage].is_u64(),
+            "no timing for {stage}"
+        );
+    }
+}
+
+/// Every file of the published run, with its bytes, except the manifest (which holds timings).
+fn published(out: &Path) -> Vec<(String, Vec<u8>)> {
+    let run = out.join("2026-10");
+    files_below(&run)
+        .into_iter()
+        .filter(|f| f != "manifest.json")
+        .map(|f| {
+            let bytes = std::fs::read(run.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_outputs_whatever_the_order() {
+    let samples = workspace().join("data-samples");
+    let contract = contract();
+    let reference = samples.join("reference/organisations.csv");
+    let first = tempfile::tempdir().unwrap();
+    run_batch(
+        local(&samples.join("landing")),
+        local(first.path()),
+        None,
+        orgs(&reference, &contract),
+        Limits::default(),
+    );
+
+    // The same files, created in reverse order in another folder, read one at a time.
+    let shuffled = tempfile::tempdir().unwrap();
+    let mut files = files_below(&samples.join("landing"));
+    files.reverse();
+    for f in &files {
+        let to = shuffled.path().join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(samples.join("landing").join(f), to).unwrap();
+    }
+    let second = tempfile::tempdir().unwrap();
+    let config_out = local(second.path());
+    let output = {
+        let config = baseline::run::RunConfig {
+            input: local(shuffled.path()),
+            out: config_out,
+            period: None,
+            contract: contract.clone(),
+            orgs: orgs(&reference, &contract),
+            standards: workspace().join("schemas/standards"),
+            limits: Limits::default(),
+            run_id: next_run_id(),
+            concurrency: 1,
+        };
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(baseline::run::run(&config))
+            .unwrap()
+    };
+    assert_eq!(output.summary.period.to_string(), "2026-10");
+    let (a, b) = (published(first.path()), published(second.path()));
+    assert!(a.iter().any(|(f, _)| f == "tables/outcomes.parquet"));
+    assert_eq!(a.len(), b.len());
+    for ((fa, ba), (fb, bb)) in a.iter().zip(&b) {
+        assert_eq!(fa, fb);
+        assert!(ba == bb, "{fa} differs between the two runs");
+    }
+}
+
+#[test]
+fn a_rerun_replaces_the_published_run_atomically() {
+    let out = tempfile::tempdir().unwrap();
+    run_case("valid_batch", out.path());
+    let link = out.path().join("2026-10");
+    let first_target = std::fs::read_link(&link).expect("the period is a link to its run");
+    assert!(first_target.starts_with(".runs/2026-10/"));
+
+    // A resubmission arrives: the rerun's outputs replace the first's.
+    run_case("late_submission", out.path());
+    let second_target = std::fs::read_link(&link).unwrap();
+    assert_ne!(first_target, second_target);
+    let issues = std::fs::read_to_string(link.join("validation/issues.csv")).unwrap();
+    assert!(issues.contains("late_submission"));
+    assert!(
+        out.path().join(&first_target).is_dir(),
+        "the previous run stays for readers still on it"
+    );
+
+    run_case("valid_batch", out.path());
+    let runs = std::fs::read_dir(out.path().join(".runs/2026-10"))
+        .unwrap()
+        .count();
+    assert_eq!(runs, 2, "only the current and the previous run are kept");
+    assert!(!out.path().join(&first_target).exists());
+}
+
+#[test]
+fn an_in_place_output_folder_is_replaced_by_the_first_published_run() {
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(out.path().join("2026-10/tables")).unwrap();
+    std::fs::write(out.path().join("2026-10/tables/stale.csv"), "old").unwrap();
+    run_case("valid_batch", out.path());
+    assert!(
+        std::fs::symlink_metadata(out.path().join("2026-10"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(!out.path().join("2026-10/tables/stale.csv").exists());
+    assert!(out.path().join("2026-10/tables/gaps.csv").exists());
+}
