@@ -24,6 +24,10 @@ pub struct Cli {
     /// Folder of the data contract (dictionary, validation codes, OS lifecycle).
     #[arg(long, global = true, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+    /// Settings analysts keep from month to month (input, out, reference, standards,
+    /// concurrency); flags override them [default: baseline.toml when it exists].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -73,9 +77,33 @@ pub struct RunArgs {
     /// A standards catalogue file, or a folder of editions [default: schemas/standards].
     #[arg(long, value_name = "PATH")]
     pub standards: Option<PathBuf>,
-    /// Files read from the landing zone at once.
-    #[arg(long, default_value_t = 32)]
-    pub concurrency: usize,
+    /// Files read from the landing zone at once [default: 32].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+}
+
+/// `baseline.toml`: the run settings an analyst sets once.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    input: Option<String>,
+    out: Option<String>,
+    reference: Option<PathBuf>,
+    standards: Option<PathBuf>,
+    concurrency: Option<usize>,
+}
+
+fn settings(path: Option<&Path>) -> Result<Settings> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("baseline.toml"), false),
+    };
+    if !required && !path.exists() {
+        return Ok(Settings::default());
+    }
+    let text = fs_err::read_to_string(&path).map_err(|e| ConfigError(e.to_string()))?;
+    toml::from_str(&text)
+        .map_err(|e| ConfigError(format!("{} is not valid: {e}", path.display())).into())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,8 +167,9 @@ pub fn main() -> ExitCode {
 }
 
 fn init_tracing() {
+    // Progress of long work goes to standard error as log lines; the summary to standard output.
     let filter = tracing_subscriber::EnvFilter::try_from_env("BASELINE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("baseline=info,warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -148,10 +177,15 @@ fn init_tracing() {
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
-    let schemas = cli.schemas.unwrap_or_else(|| default_path("schemas"));
+    let schemas = cli
+        .schemas
+        .clone()
+        .unwrap_or_else(|| default_path("schemas"));
     let contract = Contract::load(&schemas)?;
     match cli.command {
-        Command::Run(args) => run_command(args, contract, &schemas),
+        Command::Run(args) => {
+            run_command(args, settings(cli.config.as_deref())?, contract, &schemas)
+        }
         Command::Validate(args) => validate_command(args, contract),
         Command::Template(args) => template_command(args, contract),
         Command::Standards(command) => standards_command(command, contract, &schemas),
@@ -188,18 +222,28 @@ fn load_orgs(path: &Path, contract: &Contract) -> Result<Organisations> {
     Ok(Organisations::load(path, &contract.dictionary.org_types)?)
 }
 
-fn run_command(args: RunArgs, contract: Contract, schemas: &Path) -> Result<ExitCode> {
+fn run_command(
+    args: RunArgs,
+    settings: Settings,
+    contract: Contract,
+    schemas: &Path,
+) -> Result<ExitCode> {
     let options = store_options();
     let input_spec = args
         .input
+        .or(settings.input)
         .unwrap_or_else(|| default_path("data-samples/landing").display().to_string());
-    let out_spec = args.out.unwrap_or_else(|| "out".to_string());
+    let out_spec = args
+        .out
+        .or(settings.out)
+        .unwrap_or_else(|| "out".to_string());
     let input =
         Location::open(&input_spec, &options, false).map_err(|e| ConfigError(format!("{e:#}")))?;
     let out =
         Location::open(&out_spec, &options, true).map_err(|e| ConfigError(format!("{e:#}")))?;
     let reference = args
         .reference
+        .or(settings.reference)
         .unwrap_or_else(|| default_path("data-samples/reference/organisations.csv"));
     let orgs = load_orgs(&reference, &contract)?;
     let config = RunConfig {
@@ -208,10 +252,13 @@ fn run_command(args: RunArgs, contract: Contract, schemas: &Path) -> Result<Exit
         period: args.period,
         contract,
         orgs,
-        standards: args.standards.unwrap_or_else(|| schemas.join("standards")),
+        standards: args
+            .standards
+            .or(settings.standards)
+            .unwrap_or_else(|| schemas.join("standards")),
         limits: Limits::default(),
         run_id: run_id(),
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.or(settings.concurrency).unwrap_or(32),
     };
     let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
     let output = runtime.block_on(run::run(&config))?;

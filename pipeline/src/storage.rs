@@ -21,7 +21,7 @@ pub enum StorageError {
         key: String,
         location: String,
         #[source]
-        source: object_store::Error,
+        source: Box<object_store::Error>,
     },
 }
 
@@ -127,7 +127,7 @@ impl Location {
             action,
             key: key.to_string(),
             location: self.display.clone(),
-            source,
+            source: Box::new(source),
         }
     }
 

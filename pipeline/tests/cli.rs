@@ -132,11 +132,7 @@ fn template_has_data_validation_on_every_value_cell() {
         .map(|m| m.name.clone())
         .collect();
     assert_eq!(measures, all);
-    assert!(
-        rows[1..]
-            .iter()
-            .all(|r| r[0].to_string() == "R0A" && r[1].to_string() == "2026-10")
-    );
+    assert!(rows[1..].iter().all(|r| r[0] == "R0A" && r[1] == "2026-10"));
 
     let mut sheet_xml = String::new();
     zip::ZipArchive::new(std::fs::File::open(&path).unwrap())
@@ -177,4 +173,33 @@ fn template_refuses_a_code_that_is_not_an_ods_code() {
         0,
         "nothing is written"
     );
+}
+
+#[test]
+fn run_reads_its_settings_from_baseline_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let settings = format!(
+        "input = {:?}\nout = \"monthly\"\nreference = {:?}\n",
+        cases.join("valid_batch/landing").display().to_string(),
+        cases.join("organisations.csv").display().to_string()
+    );
+    std::fs::write(dir.path().join("baseline.toml"), settings).unwrap();
+    let out = baseline(&["run", "--period", "2026-10"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("3 received, 3 accepted"), "{summary}");
+    assert!(dir.path().join("monthly/2026-10/tables/gaps.csv").is_file());
+}
+
+#[test]
+fn run_exits_two_on_an_unusable_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = baseline(&["run", "--input", "/nonexistent/landing"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such folder"));
 }

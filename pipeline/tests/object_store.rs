@@ -58,15 +58,25 @@ fn az_landing_zone_gives_the_same_issues_as_local_disk() {
     assert!(!disk.validated.issues.is_empty());
     assert_eq!(az.validated.issues, disk.validated.issues);
     assert_eq!(az.assessment.outcomes, disk.assessment.outcomes);
+    // Readers follow the pointer written last to the run's own folder.
+    let period = "2026-10".parse().unwrap();
+    let az_run = runtime
+        .block_on(baseline::publish::resolve(&az_out, period))
+        .unwrap();
+    assert!(
+        az_run.display().contains("/.runs/2026-10/"),
+        "{}",
+        az_run.display()
+    );
     let az_csv = runtime
-        .block_on(az_out.read("2026-10/validation/issues.csv"))
+        .block_on(az_run.read("validation/issues.csv"))
         .unwrap();
     let disk_csv = std::fs::read(local_out.path().join("2026-10/validation/issues.csv")).unwrap();
     assert_eq!(az_csv.as_ref(), disk_csv.as_slice());
 
     // The quarantine on the object store holds the same files as on disk.
     let az_quarantine: Vec<String> = runtime
-        .block_on(az_out.join("2026-10/quarantine").list())
+        .block_on(az_run.join("quarantine").list())
         .unwrap()
         .into_iter()
         .map(|e| e.key)
@@ -75,4 +85,12 @@ fn az_landing_zone_gives_the_same_issues_as_local_disk() {
         az_quarantine,
         files_below(&local_out.path().join("2026-10/quarantine"))
     );
+    for table in ["outcomes", "org_status", "gaps"] {
+        let az_table = runtime
+            .block_on(az_run.read(&format!("tables/{table}.csv")))
+            .unwrap();
+        let disk_table =
+            std::fs::read(local_out.path().join(format!("2026-10/tables/{table}.csv"))).unwrap();
+        assert_eq!(az_table.as_ref(), disk_table.as_slice(), "{table}");
+    }
 }
