@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use std::time::Instant;
 
-use crate::aggregate::{self, GapRow};
+use crate::aggregate::{self, GapRow, insights};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations, Severity};
 use crate::ingest::{self, Listing};
@@ -162,6 +162,27 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             stage: "gaps",
             source,
         })?;
+    let mut series = insights::history(&config.out, period).await;
+    series.push((period, insights::PeriodFigures::of_run(&gaps, &assessment)));
+    let extra_tables = [
+        ("trends", insights::trends_table(&series)),
+        (
+            "non_response",
+            insights::non_response_table(period, &assessment, &config.orgs),
+        ),
+        (
+            "data_quality",
+            insights::data_quality_table(period, &validated),
+        ),
+        (
+            "risk",
+            insights::risk_table(period, &validated, &assessment, &config.orgs, &derived),
+        ),
+        (
+            "spend",
+            insights::spend_table(period, &validated, &assessment),
+        ),
+    ];
     lap("aggregate", &mut timings);
 
     let staged = publish::stage(&config.out, period, &config.run_id);
@@ -208,6 +229,11 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             parquet(table, integer, boolean)?,
         )
         .await?;
+    }
+    // The figures the reports draw on, as CSV for analysts.
+    for (name, table) in &extra_tables {
+        dir.write(&format!("tables/{name}.csv"), table.to_csv())
+            .await?;
     }
     lap("write", &mut timings);
 

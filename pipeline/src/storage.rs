@@ -157,6 +157,23 @@ impl Location {
         Ok(entries)
     }
 
+    /// The names of the folders directly below the location.
+    pub async fn folders(&self) -> Result<Vec<String>, StorageError> {
+        let prefix = (!self.root.as_ref().is_empty()).then_some(&self.root);
+        let listing = self
+            .store
+            .list_with_delimiter(prefix)
+            .await
+            .map_err(|e| self.error("list", "", e))?;
+        let mut names: Vec<String> = listing
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     pub async fn read(&self, relative: &str) -> Result<Bytes, StorageError> {
         let key = self.key(relative);
         let result = self

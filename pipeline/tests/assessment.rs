@@ -70,11 +70,16 @@ fn run_files(files: &[(String, String)]) -> RunOutput {
     )
 }
 
-/// Outcome and value of one standard for a GP practice (K82057) with the given overrides.
-fn gp(standard: &str, overrides: &[(&str, &str)]) -> (Outcome, String) {
+/// Outcome and value of one standard for `org`'s return with the given overrides.
+fn outcome(
+    org: &str,
+    with_medical: bool,
+    standard: &str,
+    overrides: &[(&str, &str)],
+) -> (Outcome, String) {
     let out = run_files(&[(
-        "K82057_2026-10_return.csv".into(),
-        return_csv("K82057", overrides, false),
+        format!("{org}_2026-10_return.csv"),
+        return_csv(org, overrides, with_medical),
     )]);
     let row = out
         .assessment
@@ -85,18 +90,14 @@ fn gp(standard: &str, overrides: &[(&str, &str)]) -> (Outcome, String) {
     (row.outcome, row.value.clone())
 }
 
+/// For a GP practice (K82057).
+fn gp(standard: &str, overrides: &[(&str, &str)]) -> (Outcome, String) {
+    outcome("K82057", false, standard, overrides)
+}
+
+/// For an acute trust (R0A), medical device measures included.
 fn trust(standard: &str, overrides: &[(&str, &str)]) -> (Outcome, String) {
-    let out = run_files(&[(
-        "R0A_2026-10_return.csv".into(),
-        return_csv("R0A", overrides, true),
-    )]);
-    let row = out
-        .assessment
-        .outcomes
-        .iter()
-        .find(|o| o.standard_id == standard)
-        .expect("an outcome row");
-    (row.outcome, row.value.clone())
+    outcome("R0A", true, standard, overrides)
 }
 
 use Outcome::*;

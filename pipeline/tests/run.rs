@@ -250,3 +250,100 @@ fn an_in_place_output_folder_is_replaced_by_the_first_published_run() {
     assert!(!out.path().join("2026-10/tables/stale.csv").exists());
     assert!(out.path().join("2026-10/tables/gaps.csv").exists());
 }
+
+fn table(out: &Path, name: &str) -> Vec<Vec<String>> {
+    read_csv(&std::fs::read(out.join(format!("2026-10/tables/{name}.csv"))).unwrap())
+}
+
+#[test]
+fn trends_cover_every_period_published_before() {
+    let samples = workspace().join("data-samples");
+    let contract = contract();
+    let out = tempfile::tempdir().unwrap();
+    for period in ["2026-08", "2026-09", "2026-10"] {
+        run_batch(
+            local(&samples.join("landing")),
+            local(out.path()),
+            Some(period),
+            orgs(&samples.join("reference/organisations.csv"), &contract),
+            Limits::default(),
+        );
+    }
+    let trends = table(out.path(), "trends");
+    assert_eq!(
+        trends[0],
+        [
+            "period",
+            "kind",
+            "item",
+            "orgs",
+            "count",
+            "pct",
+            "change",
+            "change_pct_points"
+        ]
+    );
+    let patch: Vec<&Vec<String>> = trends.iter().filter(|r| r[2] == "PATCH-14D").collect();
+    assert_eq!(
+        patch.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["2026-08", "2026-09", "2026-10"]
+    );
+    assert_eq!(patch[0][6..], ["", ""], "no change for the first period");
+    // Each change is the difference of the two published percentages.
+    for pair in patch.windows(2) {
+        let tenths = |s: &str| (s.parse::<f64>().unwrap() * 10.0).round() as i64;
+        let sign = match pair[1][6].as_str() {
+            "up" => 1,
+            "down" => -1,
+            _ => 0,
+        };
+        let change = sign * tenths(&pair[1][7]);
+        assert_eq!(
+            change,
+            tenths(&pair[1][5]) - tenths(&pair[0][5]),
+            "{pair:?}"
+        );
+    }
+    // The status rows of a period count every organisation of the reference table.
+    let statuses: u64 = trends
+        .iter()
+        .filter(|r| r[0] == "2026-10" && r[1] == "status")
+        .map(|r| r[4].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(statuses, 60);
+}
+
+#[test]
+fn non_response_and_data_quality() {
+    let out = tempfile::tempdir().unwrap();
+    run_case("valid_batch", out.path());
+    let non_response = table(out.path(), "non_response");
+    let row = |kind: &str, code: &str| {
+        non_response
+            .iter()
+            .find(|r| r[1] == kind && r[2] == code)
+            .unwrap()[3..]
+            .to_vec()
+    };
+    assert_eq!(row("national", "national"), ["4", "3", "1", "75.0"]);
+    assert_eq!(row("org_type", "icb"), ["1", "0", "1", "0.0"]);
+    assert_eq!(row("region", "Y56"), ["4", "3", "1", "75.0"]);
+
+    let out = tempfile::tempdir().unwrap();
+    run_case("late_submission", out.path());
+    let quality = table(out.path(), "data_quality");
+    let late = quality.iter().find(|r| r[1] == "returns_late").unwrap();
+    assert_eq!(late[2..5], ["1", "2", "50.0"]);
+}
+
+#[test]
+fn risk_names_unsupported_medical_devices_left_on_the_network() {
+    // discrepancy: R0A's inventory has two Windows 7 medical devices, one isolated.
+    let out = tempfile::tempdir().unwrap();
+    run_case("discrepancy", out.path());
+    let risk = table(out.path(), "risk");
+    assert_eq!(risk.len(), 2, "{risk:?}");
+    assert_eq!(risk[1][1], "R0A");
+    assert_eq!(risk[1][5], "unsupported_medical_devices_not_isolated");
+    assert!(risk[1][6].starts_with("1 of 2"), "{:?}", risk[1]);
+}

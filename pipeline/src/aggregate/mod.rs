@@ -1,6 +1,8 @@
 //! Aggregate: the sector-wide gaps by standard, nationally, by region and by organisation
 //! type (`tables/gaps.*`), computed once with polars from the outcome rows.
 
+pub mod insights;
+
 use polars::prelude::*;
 
 use crate::assess::{Assessment, Outcome};
@@ -26,11 +28,7 @@ pub struct GapRow {
 impl GapRow {
     /// 100 x met / orgs to one decimal, halves rounded up, in exact integer arithmetic.
     pub fn pct_met(&self) -> String {
-        if self.orgs == 0 {
-            return String::new();
-        }
-        let tenths = (2000 * self.met + self.orgs) / (2 * self.orgs);
-        format!("{}.{}", tenths / 10, tenths % 10)
+        insights::pct(self.met, self.orgs)
     }
 }
 

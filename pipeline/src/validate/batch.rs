@@ -151,10 +151,7 @@ impl Batch<'_> {
         let mut returns = Vec::new();
         let mut inventories = Vec::new();
         for f in loaded {
-            let site = Site {
-                file: f.entry.key.clone(),
-                org_code: f.name.org_code.clone(),
-            };
+            let site = Site::of(&f);
             if let Some(original) = first_of.get(&(f.name.kind.is_return(), f.sha256.clone())) {
                 issues.file(
                     &site,
@@ -200,10 +197,7 @@ impl Batch<'_> {
             let FileKind::Return(format) = f.name.kind else {
                 unreachable!("split above")
             };
-            let site = Site {
-                file: f.entry.key.clone(),
-                org_code: f.name.org_code.clone(),
-            };
+            let site = Site::of(&f);
             let raw = match read_return(format, &f.bytes) {
                 Ok(raw) => raw,
                 Err(fault) => {
@@ -306,10 +300,7 @@ impl Batch<'_> {
             let FileKind::Inventory(format) = f.name.kind else {
                 unreachable!("split above")
             };
-            let site = Site {
-                file: f.entry.key.clone(),
-                org_code: f.name.org_code.clone(),
-            };
+            let site = Site::of(&f);
             let Some(org) = self.orgs.get(&f.name.org_code) else {
                 issues.file(
                     &site,

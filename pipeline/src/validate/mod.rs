@@ -63,6 +63,16 @@ pub struct Site {
     pub org_code: String,
 }
 
+impl Site {
+    /// A file of the landing zone, with the organisation its name gives.
+    pub fn of(file: &crate::ingest::Loaded) -> Self {
+        Site {
+            file: file.entry.key.clone(),
+            org_code: file.name.org_code.clone(),
+        }
+    }
+}
+
 /// Collects issues, giving each the severity the code book declares.
 #[derive(Debug)]
 pub struct Issues<'c> {

@@ -1,0 +1,493 @@
+//! The figures the reports need beyond the gaps, computed once per run: trends across the
+//! periods already published under `{out}`, non-response, data quality, the concentration of
+//! the risks WannaCry exploited, and compliance against reported spend.
+
+use std::collections::BTreeMap;
+
+use super::GapRow;
+use crate::assess::{Assessment, Outcome, Status};
+use crate::contract::{Code, Organisations, Severity};
+use crate::period::Period;
+use crate::publish;
+use crate::storage::Location;
+use crate::tables::Table;
+use crate::validate::{Disposition, Validated, Value};
+
+/// Percentage to one decimal, halves up, from whole counts.
+pub fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return String::new();
+    }
+    let tenths = (2000 * part + whole) / (2 * whole);
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// National figures of one period, as published.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PeriodFigures {
+    /// standard id -> (organisations assessed, met)
+    pub standards: BTreeMap<String, (u64, u64)>,
+    /// status -> organisations
+    pub status: BTreeMap<String, u64>,
+}
+
+impl PeriodFigures {
+    pub fn of_run(gaps: &[GapRow], assessment: &Assessment) -> Self {
+        let mut figures = PeriodFigures::default();
+        for g in gaps.iter().filter(|g| g.group_kind == "national") {
+            figures
+                .standards
+                .insert(g.standard_id.clone(), (g.orgs, g.met));
+        }
+        for s in Status::ALL {
+            let n = assessment.status.iter().filter(|r| r.status == s).count() as u64;
+            figures.status.insert(s.as_str().to_string(), n);
+        }
+        figures
+    }
+
+    /// Reads a published period's national gaps and statuses; `None` when it has no tables.
+    async fn read(out: &Location, period: Period) -> Option<Self> {
+        let run = publish::resolve(out, period).await.ok()?;
+        let gaps = run.read("tables/gaps.csv").await.ok()?;
+        let status = run.read("tables/org_status.csv").await.ok()?;
+        let mut figures = PeriodFigures::default();
+        let rows = |bytes: &[u8]| -> Vec<csv::StringRecord> {
+            csv::Reader::from_reader(bytes)
+                .records()
+                .filter_map(Result::ok)
+                .collect()
+        };
+        for r in rows(&gaps) {
+            if r.get(2) == Some("national") {
+                let n = |i: usize| r.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
+                figures
+                    .standards
+                    .insert(r.get(1)?.to_string(), (n(4), n(5)));
+            }
+        }
+        for r in rows(&status) {
+            *figures.status.entry(r.get(5)?.to_string()).or_insert(0) += 1;
+        }
+        Some(figures)
+    }
+}
+
+/// Every period published under `out` before `current`, with its national figures.
+pub async fn history(out: &Location, current: Period) -> Vec<(Period, PeriodFigures)> {
+    let mut history = Vec::new();
+    let Ok(folders) = out.folders().await else {
+        return history;
+    };
+    for name in folders {
+        let Ok(period) = name.parse::<Period>() else {
+            continue;
+        };
+        if period >= current {
+            continue;
+        }
+        if let Some(figures) = PeriodFigures::read(out, period).await {
+            history.push((period, figures));
+        }
+    }
+    history
+}
+
+/// `tables/trends.csv`: per period, every standard's national share met and every status's
+/// count, with the change (up, down, same, and by how many percentage points) from the period
+/// before it.
+pub fn trends_table(series: &[(Period, PeriodFigures)]) -> Table {
+    let mut rows = Vec::new();
+    let mut previous: Option<&PeriodFigures> = None;
+    for (period, figures) in series {
+        for (id, (orgs, met)) in &figures.standards {
+            let now = pct(*met, *orgs);
+            let (direction, size) = previous
+                .and_then(|p| p.standards.get(id))
+                .map(|(o, m)| change(&now, &pct(*m, *o)))
+                .unwrap_or_default();
+            rows.push(vec![
+                period.to_string(),
+                "standard".into(),
+                id.clone(),
+                orgs.to_string(),
+                met.to_string(),
+                now,
+                direction,
+                size,
+            ]);
+        }
+        let total: u64 = figures.status.values().sum();
+        for (status, n) in &figures.status {
+            let now = pct(*n, total);
+            let (direction, size) = previous
+                .and_then(|p| Some((p.status.get(status)?, p.status.values().sum::<u64>())))
+                .map(|(m, o)| change(&now, &pct(*m, o)))
+                .unwrap_or_default();
+            rows.push(vec![
+                period.to_string(),
+                "status".into(),
+                status.clone(),
+                total.to_string(),
+                n.to_string(),
+                now,
+                direction,
+                size,
+            ]);
+        }
+        previous = Some(figures);
+    }
+    Table {
+        columns: vec![
+            "period",
+            "kind",
+            "item",
+            "orgs",
+            "count",
+            "pct",
+            "change",
+            "change_pct_points",
+        ],
+        rows,
+    }
+}
+
+/// The difference of two one-decimal percentages, as direction and size: `up 2.5`,
+/// `down 2.5`, `same 0.0`. No sign, because CSV cells starting with `-` or `+` are
+/// neutralised against formula injection and would reach analysts as text.
+fn change(now: &str, before: &str) -> (String, String) {
+    let tenths = |s: &str| -> Option<i64> {
+        let (w, f) = s.split_once('.')?;
+        Some(w.parse::<i64>().ok()? * 10 + f.parse::<i64>().ok()?)
+    };
+    match (tenths(now), tenths(before)) {
+        (Some(a), Some(b)) => {
+            let d = a - b;
+            let direction = match d.cmp(&0) {
+                std::cmp::Ordering::Greater => "up",
+                std::cmp::Ordering::Less => "down",
+                std::cmp::Ordering::Equal => "same",
+            };
+            (
+                direction.to_string(),
+                format!("{}.{}", d.abs() / 10, d.abs() % 10),
+            )
+        }
+        _ => (String::new(), String::new()),
+    }
+}
+
+/// `tables/non_response.csv`: organisations expected, with an accepted return and without, by
+/// region and by type, and nationally.
+pub fn non_response_table(period: Period, assessment: &Assessment, orgs: &Organisations) -> Table {
+    let mut groups: BTreeMap<(usize, String), (u64, u64)> = BTreeMap::new();
+    for s in &assessment.status {
+        let Some(org) = orgs.get(&s.org_code) else {
+            continue;
+        };
+        let submitted = u64::from(s.status != Status::NotSubmitted);
+        for key in [
+            (0, "national".to_string()),
+            (1, org.region_code.clone()),
+            (2, org.org_type.clone()),
+        ] {
+            let entry = groups.entry(key).or_default();
+            entry.0 += 1;
+            entry.1 += submitted;
+        }
+    }
+    let kinds = ["national", "region", "org_type"];
+    Table {
+        columns: vec![
+            "period",
+            "group_kind",
+            "group_code",
+            "orgs",
+            "submitted",
+            "not_submitted",
+            "pct_submitted",
+        ],
+        rows: groups
+            .into_iter()
+            .map(|((kind, code), (n, submitted))| {
+                vec![
+                    period.to_string(),
+                    kinds[kind].to_string(),
+                    code,
+                    n.to_string(),
+                    submitted.to_string(),
+                    (n - submitted).to_string(),
+                    pct(submitted, n),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// `tables/data_quality.csv`: how clean the period's submissions were.
+pub fn data_quality_table(period: Period, validated: &Validated) -> Table {
+    let returns: Vec<_> = validated
+        .files
+        .iter()
+        .filter(|f| f.kind == "return")
+        .collect();
+    let received = returns
+        .iter()
+        .filter(|f| f.disposition != Disposition::Duplicate)
+        .count() as u64;
+    let rejected = returns
+        .iter()
+        .filter(|f| f.disposition == Disposition::Rejected)
+        .count() as u64;
+    let accepted = validated.returns.len() as u64;
+    let late = validated.returns.iter().filter(|r| r.late).count() as u64;
+    let with_inventory = validated.inventories.len() as u64;
+    let orgs_with = |code: Code| {
+        let mut orgs: Vec<&str> = validated
+            .issues
+            .iter()
+            .filter(|i| i.code == code)
+            .map(|i| i.org_code.as_str())
+            .collect();
+        orgs.sort();
+        orgs.dedup();
+        orgs.len() as u64
+    };
+    let discrepant = orgs_with(Code::Discrepancy);
+    let with_errors = {
+        let mut orgs: Vec<&str> = validated
+            .issues
+            .iter()
+            .filter(|i| {
+                i.severity == Severity::Error && validated.returns.iter().any(|r| r.file == i.file)
+            })
+            .map(|i| i.org_code.as_str())
+            .collect();
+        orgs.sort();
+        orgs.dedup();
+        orgs.len() as u64
+    };
+    let rows = [
+        ("returns_received", received, received, ""),
+        (
+            "returns_rejected",
+            rejected,
+            received,
+            "of returns received",
+        ),
+        ("returns_late", late, accepted, "of returns accepted"),
+        (
+            "returns_with_measure_errors",
+            with_errors,
+            accepted,
+            "of returns accepted",
+        ),
+        (
+            "inventories_used",
+            with_inventory,
+            accepted,
+            "of returns accepted",
+        ),
+        (
+            "inventories_with_discrepancy",
+            discrepant,
+            with_inventory,
+            "of inventories used",
+        ),
+    ];
+    Table {
+        columns: vec![
+            "period",
+            "indicator",
+            "count",
+            "base",
+            "pct",
+            "base_description",
+        ],
+        rows: rows
+            .iter()
+            .map(|(name, n, base, what)| {
+                vec![
+                    period.to_string(),
+                    name.to_string(),
+                    n.to_string(),
+                    base.to_string(),
+                    if what.is_empty() {
+                        String::new()
+                    } else {
+                        pct(*n, *base)
+                    },
+                    what.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// `tables/risk.csv`: the organisations where the WannaCry risks concentrate: unsupported
+/// medical devices not all isolated, and both patching and unsupported systems not met.
+/// Names organisations: for national bodies only, never the public report.
+pub fn risk_table(
+    period: Period,
+    validated: &Validated,
+    assessment: &Assessment,
+    orgs: &Organisations,
+    derived: &super::super::assess::evidence::Derived,
+) -> Table {
+    let mut rows = Vec::new();
+    let count = |org: &str, measure: &str| -> Option<u64> {
+        match derived.get(org) {
+            Some(d) if d.contains_key(measure) => d.get(measure).copied().flatten(),
+            _ => validated
+                .returns
+                .iter()
+                .find(|r| r.org_code == org)?
+                .measures
+                .values
+                .get(measure)
+                .and_then(|v| match v {
+                    Value::Count(n) => Some(*n),
+                    _ => None,
+                }),
+        }
+    };
+    let outcome = |org: &str, standard: &str| {
+        assessment
+            .outcomes
+            .iter()
+            .find(|o| o.org_code == org && o.standard_id == standard)
+            .map(|o| o.outcome)
+    };
+    for ret in &validated.returns {
+        let org = ret.org_code.as_str();
+        let Some(reference) = orgs.get(org) else {
+            continue;
+        };
+        let base = |risk: &str, detail: String| {
+            vec![
+                period.to_string(),
+                org.to_string(),
+                reference.org_name.clone(),
+                reference.org_type.clone(),
+                reference.region_code.clone(),
+                risk.to_string(),
+                detail,
+            ]
+        };
+        if let (Some(unsupported), Some(isolated)) = (
+            count(org, "medical_devices_unsupported_os"),
+            count(org, "medical_devices_unsupported_isolated"),
+        ) && unsupported > isolated
+        {
+            rows.push(base(
+                "unsupported_medical_devices_not_isolated",
+                format!(
+                    "{} of {unsupported} unsupported medical devices are not isolated",
+                    unsupported - isolated
+                ),
+            ));
+        }
+        if outcome(org, "PATCH-14D") == Some(Outcome::NotMet)
+            && outcome(org, "UNSUPPORTED-OS") == Some(Outcome::NotMet)
+        {
+            rows.push(base(
+                "patching_and_unsupported_os_not_met",
+                "PATCH-14D and UNSUPPORTED-OS both not met".into(),
+            ));
+        }
+    }
+    Table {
+        columns: vec![
+            "period",
+            "org_code",
+            "org_name",
+            "org_type",
+            "region_code",
+            "risk",
+            "detail",
+        ],
+        rows,
+    }
+}
+
+/// `tables/spend.csv`: reported spend per endpoint beside each organisation's status, for
+/// organisations that reported spend.
+pub fn spend_table(period: Period, validated: &Validated, assessment: &Assessment) -> Table {
+    let status: BTreeMap<&str, &str> = assessment
+        .status
+        .iter()
+        .map(|s| (s.org_code.as_str(), s.status.as_str()))
+        .collect();
+    let met: BTreeMap<&str, usize> = assessment
+        .status
+        .iter()
+        .map(|s| {
+            (
+                s.org_code.as_str(),
+                s.counts.get(&Outcome::Met).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let per_endpoint = |spend: Option<&Value>, endpoints: Option<u64>| match (spend, endpoints) {
+        (Some(Value::Money(m)), Some(e)) if e > 0 => format!("{:.2}", m / e as f64),
+        _ => String::new(),
+    };
+    let rows = validated
+        .returns
+        .iter()
+        .filter_map(|r| {
+            let v = &r.measures.values;
+            let (capital, cyber) = (
+                v.get("it_capital_spend_gbp_12m"),
+                v.get("cyber_spend_gbp_12m"),
+            );
+            if capital.is_none() && cyber.is_none() {
+                return None;
+            }
+            let endpoints = v.get("endpoints_total").and_then(|e| e.as_count());
+            Some(vec![
+                period.to_string(),
+                r.org_code.clone(),
+                endpoints.map(|e| e.to_string()).unwrap_or_default(),
+                per_endpoint(capital, endpoints),
+                per_endpoint(cyber, endpoints),
+                met.get(r.org_code.as_str())
+                    .copied()
+                    .unwrap_or(0)
+                    .to_string(),
+                status
+                    .get(r.org_code.as_str())
+                    .copied()
+                    .unwrap_or_default()
+                    .to_string(),
+            ])
+        })
+        .collect();
+    Table {
+        columns: vec![
+            "period",
+            "org_code",
+            "endpoints_total",
+            "it_capital_gbp_per_endpoint",
+            "cyber_gbp_per_endpoint",
+            "standards_met",
+            "status",
+        ],
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_signed_percentage_points() {
+        let c = |a, b| change(a, b);
+        assert_eq!(c("52.5", "50.0"), ("up".into(), "2.5".into()));
+        assert_eq!(c("40.0", "42.5"), ("down".into(), "2.5".into()));
+        assert_eq!(c("40.0", "40.0"), ("same".into(), "0.0".into()));
+        assert_eq!(pct(1, 3), "33.3");
+        assert_eq!(pct(0, 0), "");
+    }
+}
