@@ -259,11 +259,48 @@ fn run_command(
         limits: Limits::default(),
         run_id: run_id(),
         concurrency: args.concurrency.or(settings.concurrency).unwrap_or(32),
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr())
+            .then(|| std::sync::Arc::new(Bar::default()) as std::sync::Arc<dyn run::Progress>),
     };
     let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
     let output = runtime.block_on(run::run(&config))?;
     print_summary(&output.summary);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on standard error, drawn only on a terminal (log lines serve elsewhere).
+#[derive(Default)]
+struct Bar(std::sync::Mutex<Option<indicatif::ProgressBar>>);
+
+impl run::Progress for Bar {
+    fn start(&self, stage: &str, total: u64) {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} files ({eta})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(stage.to_string());
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(bar);
+        }
+    }
+
+    fn advance(&self, done: u64) {
+        if let Ok(slot) = self.0.lock()
+            && let Some(bar) = slot.as_ref()
+        {
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Ok(mut slot) = self.0.lock()
+            && let Some(bar) = slot.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// A run's folder name: UTC time to the microsecond, then the process id, so names are unique
@@ -307,7 +344,7 @@ fn print_summary(s: &RunSummary) {
     );
     println!("Outputs: {}", s.output);
     println!(
-        "  tables/outcomes.csv, tables/org_status.csv (and .parquet), validation/issues.csv, quarantine/"
+        "  manifest.json, tables/ (outcomes, org_status and gaps as CSV and Parquet; trends, non_response, data_quality, risk, spend), validation/issues.csv, quarantine/"
     );
 }
 

@@ -36,8 +36,15 @@ pub enum RunError {
     },
 }
 
+/// Where a run reports progress on long work (the command line draws a bar on a terminal).
+pub trait Progress: Send + Sync {
+    fn start(&self, stage: &str, total: u64);
+    fn advance(&self, done: u64);
+    fn finish(&self);
+}
+
 /// Everything a run needs, validated before it starts.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunConfig {
     pub input: Location,
     pub out: Location,
@@ -52,6 +59,19 @@ pub struct RunConfig {
     pub run_id: String,
     /// Files read at once from the landing zone.
     pub concurrency: usize,
+    pub progress: Option<std::sync::Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for RunConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunConfig")
+            .field("input", &self.input)
+            .field("out", &self.out)
+            .field("period", &self.period)
+            .field("standards", &self.standards)
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a run did, for the closing summary.
@@ -109,7 +129,18 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     };
     tracing::info!(%period, files = listing.recognised.len(), "listed the landing zone");
     let files: Vec<_> = listing.for_period(period).cloned().collect();
-    let loaded = ingest::read_all(&config.input, files, config.concurrency).await?;
+    if let Some(p) = &config.progress {
+        p.start("reading the landing zone", files.len() as u64);
+    }
+    let loaded = ingest::read_all(&config.input, files, config.concurrency, |done| {
+        if let Some(p) = &config.progress {
+            p.advance(done as u64);
+        }
+    })
+    .await?;
+    if let Some(p) = &config.progress {
+        p.finish();
+    }
     tracing::info!(files = loaded.len(), "read the period's files");
     lap("ingest", &mut timings);
 

@@ -192,6 +192,7 @@ fn the_same_inputs_give_byte_identical_outputs_whatever_the_order() {
             limits: Limits::default(),
             run_id: next_run_id(),
             concurrency: 1,
+            progress: None,
         };
         tokio::runtime::Runtime::new()
             .unwrap()

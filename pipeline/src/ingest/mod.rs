@@ -79,11 +79,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Reads `files` with at most `concurrency` reads in flight; the result is in input order.
+/// `on_read` hears how many files have been read so far.
 pub async fn read_all(
     landing: &Location,
     files: Vec<(Entry, FileName)>,
     concurrency: usize,
+    on_read: impl Fn(usize),
 ) -> Result<Vec<Loaded>, StorageError> {
+    let mut done = 0;
     futures::stream::iter(files)
         .map(|(entry, name)| async move {
             let bytes = landing.read(&entry.key).await?;
@@ -96,6 +99,10 @@ pub async fn read_all(
             })
         })
         .buffered(concurrency.max(1))
+        .inspect_ok(|_| {
+            done += 1;
+            on_read(done);
+        })
         .try_collect()
         .await
 }

@@ -68,6 +68,7 @@ pub fn run_with_standards(
         limits,
         run_id: next_run_id(),
         concurrency: 8,
+        progress: None,
     };
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     runtime.block_on(run(&config)).expect("the run succeeds")
