@@ -40,9 +40,35 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write the XLSX return template for an organisation to fill in.
     Template(TemplateArgs),
+    /// Write a synthetic landing zone and reference table (national scale included).
+    Generate(GenerateArgs),
     /// Check or list the standards catalogue.
     #[command(subcommand)]
     Standards(StandardsCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The folder to write `reference/` and `landing/` into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Devices per organisation, as a multiple of the national estate's.
+    #[arg(long, default_value_t = 1)]
+    pub scale: u32,
+    /// Instead of the national estate, about this many organisations with its mix.
+    #[arg(long)]
+    pub orgs: Option<usize>,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Share of returns made faulty (0 to 1), spread over the kinds of fault.
+    #[arg(long, default_value_t = 0.05)]
+    pub fault_rate: f64,
+    /// The last period generated.
+    #[arg(long, default_value = "2026-10")]
+    pub period: Period,
+    /// How many consecutive periods, ending with --period.
+    #[arg(long, default_value_t = 1)]
+    pub periods: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +215,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Validate(args) => validate_command(args, contract),
         Command::Template(args) => template_command(args, contract),
         Command::Standards(command) => standards_command(command, contract, &schemas),
+        Command::Generate(args) => generate_command(args, contract),
     }
 }
 
@@ -509,4 +536,43 @@ fn standards_command(
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn generate_command(args: GenerateArgs, contract: Contract) -> Result<ExitCode> {
+    use crate::generate::{Plan, generate};
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        bail!(ConfigError(
+            "--fault-rate is a share between 0 and 1".into()
+        ));
+    }
+    let plan = match args.orgs {
+        Some(n) => Plan::small(
+            args.seed,
+            n,
+            args.fault_rate,
+            args.period,
+            args.periods.max(1),
+        ),
+        None => Plan::national(
+            args.seed,
+            args.scale.max(1),
+            args.fault_rate,
+            args.period,
+            args.periods.max(1),
+        ),
+    };
+    let started = std::time::Instant::now();
+    let (orgs, files, devices) =
+        generate(&plan, &contract.dictionary, &args.out).with_context(|| {
+            format!(
+                "failed to write the landing zone under {}",
+                args.out.display()
+            )
+        })?;
+    println!(
+        "Wrote {orgs} organisations, {files} files and {devices} device rows to {} in {:.1} s",
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod assess;
 pub mod cli;
 pub mod contract;
+pub mod generate;
 pub mod ingest;
 pub mod manifest;
 pub mod output;

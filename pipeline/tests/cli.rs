@@ -203,3 +203,73 @@ fn run_exits_two_on_an_unusable_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such folder"));
 }
+
+#[test]
+fn generate_is_deterministic_for_a_seed_and_its_faults_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b"] {
+        let out = baseline(
+            &[
+                "generate",
+                "--out",
+                name,
+                "--orgs",
+                "60",
+                "--seed",
+                "3",
+                "--fault-rate",
+                "0.3",
+                "--periods",
+                "2",
+            ],
+            dir.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let files = common::files_below(&dir.path().join("a"));
+    assert_eq!(files, common::files_below(&dir.path().join("b")));
+    assert!(
+        files.iter().any(|f| f.ends_with("_inventory.csv"))
+            && files.iter().any(|f| f.ends_with(".xlsx"))
+    );
+    for f in &files {
+        let (a, b) = (
+            std::fs::read(dir.path().join("a").join(f)).unwrap(),
+            std::fs::read(dir.path().join("b").join(f)).unwrap(),
+        );
+        assert!(a == b, "{f} differs between two runs with the same seed");
+    }
+
+    let reference = dir.path().join("a/reference/organisations.csv");
+    let out = baseline(
+        &[
+            "run",
+            "--input",
+            "a/landing",
+            "--out",
+            "out",
+            "--reference",
+            reference.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let issues =
+        std::fs::read_to_string(dir.path().join("out/2026-10/validation/issues.csv")).unwrap();
+    assert!(
+        issues.lines().count() > 5,
+        "a 30% fault rate shows in the issues:\n{issues}"
+    );
+    assert!(
+        !issues.contains("unknown_org"),
+        "generated returns belong to generated organisations"
+    );
+}

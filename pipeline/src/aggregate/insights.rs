@@ -335,29 +335,28 @@ pub fn risk_table(
     derived: &super::super::assess::evidence::Derived,
 ) -> Table {
     let mut rows = Vec::new();
+    let returns: BTreeMap<&str, &crate::validate::AcceptedReturn> = validated
+        .returns
+        .iter()
+        .map(|r| (r.org_code.as_str(), r))
+        .collect();
+    let outcomes: BTreeMap<(&str, &str), Outcome> = assessment
+        .outcomes
+        .iter()
+        .map(|o| ((o.org_code.as_str(), o.standard_id.as_str()), o.outcome))
+        .collect();
     let count = |org: &str, measure: &str| -> Option<u64> {
         match derived.get(org) {
             Some(d) if d.contains_key(measure) => d.get(measure).copied().flatten(),
-            _ => validated
-                .returns
-                .iter()
-                .find(|r| r.org_code == org)?
+            _ => returns
+                .get(org)?
                 .measures
                 .values
                 .get(measure)
-                .and_then(|v| match v {
-                    Value::Count(n) => Some(*n),
-                    _ => None,
-                }),
+                .and_then(|v| v.as_count()),
         }
     };
-    let outcome = |org: &str, standard: &str| {
-        assessment
-            .outcomes
-            .iter()
-            .find(|o| o.org_code == org && o.standard_id == standard)
-            .map(|o| o.outcome)
-    };
+    let outcome = |org: &str, standard: &str| outcomes.get(&(org, standard)).copied();
     for ret in &validated.returns {
         let org = ret.org_code.as_str();
         let Some(reference) = orgs.get(org) else {

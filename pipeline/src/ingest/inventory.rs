@@ -99,86 +99,94 @@ pub fn read_inventory(
         .map(|c| class.clone().eq(lit(c.as_str())))
         .reduce(|a, b| a.or(b))
         .unwrap_or(lit(false));
-    let mut typed = vec![
-        class.alias("device_class"),
-        col("os_name"),
-        col("os_version"),
-    ];
-    let mut bad = vec![class_known.not().alias("bad_device_class")];
-    for date in &spec.date_columns {
-        let raw = col(date.as_str()).str().strip_chars(lit(NULL));
-        let parsed = parse_date(raw.clone());
-        bad.push(
-            (raw.clone().neq(lit("")).and(parsed.clone().is_null()))
-                .fill_null(lit(false))
-                .alias(format!("bad_{date}")),
-        );
-        typed.push(parsed.alias(date.as_str()));
-    }
-    typed.push(
+    // One query per inventory: typed columns (prefixed) and one flag per checked column.
+    let typed_name = |c: &str| format!("typed_{c}");
+    let mut exprs = vec![
+        col("*"),
+        class.alias(typed_name("device_class")),
+        class_known.not().alias("bad_device_class"),
         col("network_zone")
             .str()
             .strip_chars(lit(NULL))
             .str()
             .to_lowercase()
-            .alias("network_zone"),
-    );
-
+            .alias(typed_name("network_zone")),
+    ];
+    for date in &spec.date_columns {
+        let raw = col(date.as_str()).str().strip_chars(lit(NULL));
+        let parsed = parse_date(raw.clone());
+        exprs.push(
+            raw.neq(lit(""))
+                .and(parsed.clone().is_null())
+                .fill_null(lit(false))
+                .alias(format!("bad_{date}")),
+        );
+        exprs.push(parsed.alias(typed_name(date)));
+    }
     let checked = frame
         .lazy()
         .select(selected)
         .with_row_index("line", Some(2))
-        .with_columns(bad)
+        .select(exprs)
         .collect()
         .map_err(|e| polars_fault("the inventory cannot be checked", e))?;
 
+    let mut checks = vec!["device_class".to_string()];
+    checks.extend(spec.date_columns.iter().cloned());
+    let lines = checked
+        .column("line")
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(|e| polars_fault("line numbers", e))?;
+    let lines = lines.u64().map_err(|e| polars_fault("line numbers", e))?;
     let mut bad_cells = Vec::new();
     let mut bad_cell_count = 0;
-    let mut checks = vec![("device_class".to_string(), "bad_device_class".to_string())];
-    checks.extend(
-        spec.date_columns
-            .iter()
-            .map(|d| (d.clone(), format!("bad_{d}"))),
-    );
-    for (column, flag) in &checks {
-        let rows = checked
-            .clone()
-            .lazy()
-            .filter(col(flag.as_str()))
-            .select([
-                col("line"),
-                col(column.as_str()).fill_null(lit("")).alias("value"),
-            ])
-            .collect()
-            .map_err(|e| polars_fault("the inventory cannot be checked", e))?;
-        bad_cell_count += rows.height();
-        let lines = rows
-            .column("line")
-            .and_then(|c| c.cast(&DataType::UInt64))
-            .map_err(|e| polars_fault("line numbers", e))?;
-        let values = rows
-            .column("value")
+    for column in &checks {
+        let flags = checked
+            .column(&format!("bad_{column}"))
+            .and_then(|c| Ok(c.bool()?.clone()));
+        let flags = flags.map_err(|e| polars_fault("checks", e))?;
+        if !flags.any() {
+            continue;
+        }
+        let values = checked
+            .column(column)
+            .and_then(|c| Ok(c.str()?.clone()))
             .map_err(|e| polars_fault("values", e))?;
-        let lines = lines.u64().map_err(|e| polars_fault("line numbers", e))?;
-        let values = values.str().map_err(|e| polars_fault("values", e))?;
-        for (line, value) in lines
-            .iter()
-            .zip(values.iter())
-            .take(LISTED_BAD_CELLS.saturating_sub(bad_cells.len()))
-        {
-            bad_cells.push(BadCell {
-                line: line.unwrap_or(0),
-                column: column.clone(),
-                value: value.unwrap_or("").to_string(),
-            });
+        for (i, flag) in flags.iter().enumerate() {
+            if flag != Some(true) {
+                continue;
+            }
+            bad_cell_count += 1;
+            if bad_cells.len() < LISTED_BAD_CELLS {
+                bad_cells.push(BadCell {
+                    line: lines.get(i).unwrap_or(0),
+                    column: column.clone(),
+                    value: values.get(i).unwrap_or("").to_string(),
+                });
+            }
         }
     }
     bad_cells.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
 
+    let mut names: Vec<String> = vec!["device_class".into(), "os_name".into(), "os_version".into()];
+    names.extend(spec.date_columns.iter().cloned());
+    names.push("network_zone".into());
     let frame = checked
-        .lazy()
-        .select(typed)
-        .collect()
+        .select(names.iter().map(|n| {
+            if n == "os_name" || n == "os_version" {
+                n.clone()
+            } else {
+                typed_name(n)
+            }
+        }))
+        .and_then(|mut f| {
+            for n in &names {
+                if f.get_column_index(&typed_name(n)).is_some() {
+                    f.rename(&typed_name(n), n.as_str().into())?;
+                }
+            }
+            Ok(f)
+        })
         .map_err(|e| polars_fault("the inventory cannot be typed", e))?;
     Ok(Inventory {
         frame,

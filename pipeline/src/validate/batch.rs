@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 
 use super::header::{HeaderCheck, check_header};
 use super::measures::{Applicability, CheckedMeasures, check_measures};
@@ -80,6 +81,9 @@ pub struct Validated {
     /// Every file of the period, sorted by file.
     pub files: Vec<FileRecord>,
 }
+
+/// Stack of the threads that parse files.
+const PARSER_STACK: usize = 64 << 20;
 
 /// Size limits, checked before a file is parsed.
 #[derive(Debug, Clone, Copy)]
@@ -193,12 +197,28 @@ impl Batch<'_> {
 
         // Returns: read and check headers; the readable, valid ones compete per organisation.
         let mut candidates: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
-        for f in returns {
-            let FileKind::Return(format) = f.name.kind else {
-                unreachable!("split above")
-            };
+        // Parsing is the costly part and independent per file: it runs on every core, in a
+        // pool whose threads have the stack polars' query planning needs (a spawned thread's
+        // default 2 MiB overflows on it).
+        let pool = rayon::ThreadPoolBuilder::new()
+            .stack_size(PARSER_STACK)
+            .build()
+            .expect("a thread pool can be built");
+        let parsed: Vec<_> = pool.install(|| {
+            returns
+                .into_par_iter()
+                .map(|f| {
+                    let parsed = match f.name.kind {
+                        FileKind::Return(format) => read_return(format, &f.bytes),
+                        FileKind::Inventory(_) => unreachable!("split above"),
+                    };
+                    (f, parsed)
+                })
+                .collect()
+        });
+        for (f, parsed) in parsed {
             let site = Site::of(&f);
-            let raw = match read_return(format, &f.bytes) {
+            let raw = match parsed {
                 Ok(raw) => raw,
                 Err(fault) => {
                     issues.file(&site, fault.code, fault.message);
@@ -296,10 +316,21 @@ impl Batch<'_> {
         // Inventories: readable, every cell valid, one per organisation.
         let spec = &self.contract.dictionary.inventory;
         let mut inventory_candidates: BTreeMap<String, Vec<(Loaded, Inventory)>> = BTreeMap::new();
-        for f in inventories {
-            let FileKind::Inventory(format) = f.name.kind else {
-                unreachable!("split above")
-            };
+        let parsed: Vec<_> = pool.install(|| {
+            inventories
+                .into_par_iter()
+                .map(|f| {
+                    let parsed = match f.name.kind {
+                        FileKind::Inventory(format) => {
+                            read_inventory(format, f.bytes.clone(), spec)
+                        }
+                        FileKind::Return(_) => unreachable!("split above"),
+                    };
+                    (f, parsed)
+                })
+                .collect()
+        });
+        for (f, parsed) in parsed {
             let site = Site::of(&f);
             let Some(org) = self.orgs.get(&f.name.org_code) else {
                 issues.file(
@@ -314,7 +345,7 @@ impl Batch<'_> {
                 });
                 continue;
             };
-            match read_inventory(format, f.bytes.clone(), spec) {
+            match parsed {
                 Err(fault) => {
                     issues.file(&site, fault.code, fault.message);
                     record(&f, Disposition::Rejected);

@@ -1,0 +1,576 @@
+//! `baseline generate`: a synthetic landing zone of any size, deterministic for a seed, for
+//! tests, samples and benchmarks. Scale 1 is the national estate (about 210 trusts, 42 ICBs,
+//! 6,300 GP practices, 1.5 million devices); `scale` multiplies the devices per organisation.
+//! Names are invented so no real organisation appears to have a security gap.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::Datelike;
+
+use crate::contract::{Dictionary, MeasureType};
+use crate::period::Period;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub seed: u64,
+    pub scale: u32,
+    /// Share of returns made faulty, spread over the kinds of fault.
+    pub fault_rate: f64,
+    /// The last period; `periods` consecutive months end with it.
+    pub period: Period,
+    pub periods: u32,
+    /// Organisations per type, at national shape: (type, count, devices per organisation).
+    pub estate: Vec<(String, usize, usize)>,
+}
+
+impl Plan {
+    pub fn national(seed: u64, scale: u32, fault_rate: f64, period: Period, periods: u32) -> Self {
+        let estate = [
+            ("acute_trust", 130, 6_000),
+            ("mental_health_trust", 50, 2_500),
+            ("community_trust", 20, 2_000),
+            ("ambulance_trust", 10, 1_500),
+            ("icb", 42, 1_500),
+            ("gp_practice", 6_300, 70),
+        ];
+        Plan {
+            seed,
+            scale,
+            fault_rate,
+            period,
+            periods,
+            estate: estate
+                .iter()
+                .map(|(t, n, d)| (t.to_string(), *n, *d))
+                .collect(),
+        }
+    }
+
+    /// A small estate of `orgs` organisations with the national mix.
+    pub fn small(seed: u64, orgs: usize, fault_rate: f64, period: Period, periods: u32) -> Self {
+        let mut plan = Plan::national(seed, 1, fault_rate, period, periods);
+        let total: usize = plan.estate.iter().map(|(_, n, _)| n).sum();
+        for (kind, n, devices) in &mut plan.estate {
+            *n =
+                ((*n * orgs).div_ceil(total)).max(if kind == "gp_practice" { orgs / 2 } else { 1 });
+            *devices = (*devices / 10).max(20);
+        }
+        plan
+    }
+}
+
+/// SplitMix64: a few lines of well-known, deterministic pseudo-randomness.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const REGIONS: [(&str, &str); 7] = [
+    ("Y56", "London"),
+    ("Y58", "South West"),
+    ("Y59", "South East"),
+    ("Y60", "Midlands"),
+    ("Y61", "East of England"),
+    ("Y62", "North West"),
+    ("Y63", "North East and Yorkshire"),
+];
+const PLACES: [&str; 24] = [
+    "Ashcombe",
+    "Brackenfield",
+    "Castlemere",
+    "Dunholme",
+    "Elmbridge",
+    "Farleigh",
+    "Greystone",
+    "Hallowmere",
+    "Ivymoor",
+    "Kestrel",
+    "Larkspur",
+    "Marsh End",
+    "Northmoor",
+    "Oakhurst",
+    "Pennywell",
+    "Queensfen",
+    "Ravensholt",
+    "Stonegate",
+    "Thornbury",
+    "Upton Reach",
+    "Wexcombe",
+    "Yarrowdale",
+    "Alderford",
+    "Bramblewick",
+];
+const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const OSES: [(&str, &str, u64); 9] = [
+    ("Windows", "11 24H2 Enterprise", 55),
+    ("Windows", "11 23H2 Enterprise", 15),
+    ("Windows", "10 22H2", 8),
+    ("Windows", "7", 1),
+    ("Windows Server", "2019", 6),
+    ("Windows Server", "2012 R2", 2),
+    ("Ubuntu", "22.04", 5),
+    ("RHEL", "8", 3),
+    ("Windows Server", "2022", 5),
+];
+
+struct Org {
+    code: String,
+    name: String,
+    kind: String,
+    region: usize,
+    icb: String,
+    devices: usize,
+    /// How close to the standards the organisation runs (most near the thresholds).
+    quality: f64,
+}
+
+fn estate(plan: &Plan, rng: &mut Rng) -> Vec<Org> {
+    let mut orgs = Vec::new();
+    let icb_code = |i: usize| {
+        format!(
+            "Q{}{}",
+            ALNUM[10 + (i / 36) % 26] as char,
+            ALNUM[i % 36] as char
+        )
+    };
+    let icbs = plan
+        .estate
+        .iter()
+        .find(|(t, _, _)| t == "icb")
+        .map_or(0, |(_, n, _)| *n)
+        .max(1);
+    let (mut trust_index, mut gp_index) = (0usize, 0usize);
+    for (kind, count, devices) in &plan.estate {
+        for i in 0..*count {
+            let region = i % REGIONS.len();
+            let icb =
+                icb_code((i % icbs.max(REGIONS.len())) / REGIONS.len() * REGIONS.len() + region);
+            let place = PLACES[(i * 7 + region) % PLACES.len()];
+            let (code, name) = match kind.as_str() {
+                "icb" => (
+                    icb_code(i),
+                    format!("NHS {place} and District Integrated Care Board {}", i + 1),
+                ),
+                "gp_practice" => {
+                    gp_index += 1;
+                    let letter = b"ABCDEFGHJKLMNPY"[gp_index % 15] as char;
+                    (
+                        format!("{letter}{:05}", 10_000 + gp_index),
+                        format!("{place} Surgery {gp_index}"),
+                    )
+                }
+                _ => {
+                    trust_index += 1;
+                    let code = format!(
+                        "R{}{}",
+                        ALNUM[10 + (trust_index / 36) % 26] as char,
+                        ALNUM[trust_index % 36] as char
+                    );
+                    (
+                        code,
+                        format!(
+                            "{place} {} NHS Trust {trust_index}",
+                            kind.replace("_trust", "").replace('_', " ")
+                        ),
+                    )
+                }
+            };
+            let quality = match rng.below(10) {
+                0 => 0.2 + 0.3 * rng.unit(),
+                9 => 1.0,
+                _ => 0.75 + 0.25 * rng.unit(),
+            };
+            let icb = if kind == "icb" { code.clone() } else { icb };
+            orgs.push(Org {
+                code,
+                name,
+                kind: kind.clone(),
+                region,
+                icb,
+                devices: devices * plan.scale as usize,
+                quality,
+            });
+        }
+    }
+    orgs.sort_by(|a, b| a.code.cmp(&b.code));
+    orgs.dedup_by(|a, b| a.code == b.code);
+    orgs
+}
+
+/// A device inventory as CSV, and the seven device measures it implies.
+fn inventory(org: &Org, period: Period, rng: &mut Rng, out: &mut String) -> [u64; 7] {
+    let end = period.end();
+    let day = |d: i64| {
+        (end - chrono::Duration::days(d))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    out.push_str("device_id,device_class,os_name,os_version,oldest_missing_critical_patch_released_on,antimalware_signatures_updated_on,network_zone\n");
+    let mut m = [0u64; 7];
+    let trust = org.kind.ends_with("_trust");
+    let medical = if trust { org.devices / 8 } else { 0 };
+    let weight_total: u64 = OSES.iter().map(|o| o.2).sum();
+    for i in 0..org.devices + medical {
+        let is_medical = i >= org.devices;
+        let (os, version) = if is_medical {
+            [
+                ("Windows", "7"),
+                ("Windows", "10 22H2"),
+                ("Windows", "11 24H2 Enterprise"),
+                ("Windows", "XP"),
+            ][rng.below(4) as usize]
+        } else {
+            let mut pick = rng.below(weight_total);
+            let mut chosen = (OSES[0].0, OSES[0].1);
+            for (n, v, w) in OSES {
+                if pick < w {
+                    chosen = (n, v);
+                    break;
+                }
+                pick -= w;
+            }
+            chosen
+        };
+        let unsupported = matches!(version, "7" | "XP" | "10 22H2" | "2012 R2")
+            || (version == "11 23H2 Enterprise"
+                && end >= chrono::NaiveDate::from_ymd_opt(2026, 11, 10).unwrap_or(end));
+        let patched = rng.unit() < 0.80 + 0.2 * org.quality;
+        let patch = if patched {
+            String::new()
+        } else {
+            day(15 + rng.below(60) as i64)
+        };
+        let current = rng.unit() < 0.88 + 0.12 * org.quality;
+        let signatures = if current {
+            day(rng.below(7) as i64)
+        } else {
+            day(8 + rng.below(40) as i64)
+        };
+        let isolated = is_medical && rng.unit() < 0.5 + 0.5 * org.quality;
+        let class = if is_medical {
+            "medical"
+        } else if i % 10 == 0 {
+            "server"
+        } else {
+            "endpoint"
+        };
+        let zone = if isolated { "isolated" } else { "clinical" };
+        let _ = writeln!(
+            out,
+            "{}-{i:07},{class},{os},{version},{patch},{signatures},{zone}",
+            org.code
+        );
+        if is_medical {
+            m[4] += 1;
+            m[5] += u64::from(unsupported);
+            m[6] += u64::from(unsupported && isolated);
+        } else {
+            m[0] += 1;
+            m[1] += u64::from(patched);
+            m[2] += u64::from(unsupported);
+            m[3] += u64::from(current);
+        }
+    }
+    m
+}
+
+const FAULTS: [&str; 8] = [
+    "truncated",
+    "invalid_value",
+    "inconsistent",
+    "missing_measure",
+    "late",
+    "unknown_measure",
+    "date_after_period_end",
+    "duplicate_measure",
+];
+
+/// Writes the reference table and landing zone under `root`; returns (organisations, files, device rows).
+pub fn generate(
+    plan: &Plan,
+    dict: &Dictionary,
+    root: &Path,
+) -> std::io::Result<(usize, usize, u64)> {
+    let mut rng = Rng(plan.seed);
+    let orgs = estate(plan, &mut rng);
+    fs_err::create_dir_all(root.join("reference"))?;
+    let mut reference =
+        String::from("org_code,org_name,org_type,region_code,region_name,icb_code\n");
+    for o in &orgs {
+        let (rc, rn) = REGIONS[o.region];
+        let _ = writeln!(
+            reference,
+            "{},{},{},{rc},{rn},{}",
+            o.code, o.name, o.kind, o.icb
+        );
+    }
+    fs_err::write(root.join("reference/organisations.csv"), reference)?;
+
+    let (mut files, mut devices) = (0usize, 0u64);
+    let mut buffer = String::new();
+    for back in (0..plan.periods).rev() {
+        let mut period = plan.period;
+        for _ in 0..back {
+            period = period.previous();
+        }
+        let dir = root.join("landing").join(period.to_string());
+        fs_err::create_dir_all(&dir)?;
+        for (i, org) in orgs.iter().enumerate() {
+            if rng.unit() < 0.03 {
+                continue; // non-response
+            }
+            let with_inventory = !org.kind.starts_with("gp") || rng.unit() < 0.2;
+            buffer.clear();
+            let derived = with_inventory.then(|| inventory(org, period, &mut rng, &mut buffer));
+            if let Some(m) = derived {
+                fs_err::write(
+                    dir.join(format!("{}_{period}_inventory.csv", org.code)),
+                    &buffer,
+                )?;
+                files += 1;
+                devices += m[0] + m[4];
+            }
+            let fault = (rng.unit() < plan.fault_rate)
+                .then(|| FAULTS[rng.below(FAULTS.len() as u64) as usize]);
+            let measures = measures(org, period, derived, dict, &mut rng, fault);
+            let next = period.next();
+            let day = if fault == Some("late") {
+                12 + rng.below(10) as u32
+            } else {
+                1 + rng.below(9) as u32
+            };
+            let submitted = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:00Z",
+                next.start().year(),
+                next.start().month(),
+                day,
+                8 + rng.below(10),
+                rng.below(60)
+            );
+            let format = ["json", "csv", "xlsx"][i % 3];
+            let path = dir.join(format!("{}_{period}_return.{format}", org.code));
+            let bytes = render(format, org, period, &submitted, &measures);
+            let bytes = if fault == Some("truncated") {
+                bytes[..bytes.len() / 2].to_vec()
+            } else {
+                bytes
+            };
+            fs_err::write(path, bytes)?;
+            files += 1;
+        }
+    }
+    Ok((orgs.len(), files, devices))
+}
+
+/// The return's measures as text, consistent with the inventory where there is one.
+fn measures(
+    org: &Org,
+    period: Period,
+    derived: Option<[u64; 7]>,
+    dict: &Dictionary,
+    rng: &mut Rng,
+    fault: Option<&str>,
+) -> Vec<(String, String)> {
+    let q = org.quality;
+    let trust = org.kind.ends_with("_trust");
+    let endpoints = derived.map_or(org.devices as u64, |m| m[0]).max(1);
+    let share = |lo: f64, hi: f64, rng: &mut Rng| {
+        (lo + (hi - lo) * q + 0.02 * (rng.unit() - 0.5)).clamp(0.0, 1.0)
+    };
+    let staff = if trust {
+        2_000 + rng.below(8_000)
+    } else {
+        8 + rng.below(60)
+    };
+    let alerts = rng.below(6);
+    let privileged = if trust {
+        10 + rng.below(100)
+    } else {
+        1 + rng.below(5)
+    };
+    let days_ago = |rng: &mut Rng| (600.0 * (1.0 - q) + 20.0 + rng.below(60) as f64) as i64;
+    let date = |d: i64| {
+        (period.end() - chrono::Duration::days(d))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let mut values: Vec<(String, String)> = Vec::new();
+    let m = derived.unwrap_or_else(|| {
+        let unsupported = (endpoints as f64 * (0.06 - 0.055 * q)) as u64;
+        let medical = if trust { 200 + rng.below(2_000) } else { 0 };
+        let med_unsupported = (medical as f64 * 0.2) as u64;
+        [
+            endpoints,
+            (endpoints as f64 * share(0.80, 0.99, rng)) as u64,
+            unsupported,
+            (endpoints as f64 * share(0.88, 1.0, rng)) as u64,
+            medical,
+            med_unsupported,
+            (med_unsupported as f64 * share(0.5, 1.0, rng)) as u64,
+        ]
+    });
+    for measure in dict.measures() {
+        if measure.applies_to != "all" && !trust {
+            continue;
+        }
+        let value = match measure.name.as_str() {
+            "endpoints_total" => m[0].to_string(),
+            "endpoints_critical_patched_14d" => m[1].to_string(),
+            "endpoints_unsupported_os" => m[2].to_string(),
+            "endpoints_antimalware_current" => m[3].to_string(),
+            "medical_devices_total" => m[4].to_string(),
+            "medical_devices_unsupported_os" => m[5].to_string(),
+            "medical_devices_unsupported_isolated" => m[6].to_string(),
+            "hsa_received" => alerts.to_string(),
+            "hsa_acknowledged_48h" => (if q > 0.6 {
+                alerts
+            } else {
+                alerts.saturating_sub(1)
+            })
+            .to_string(),
+            "hsa_remediated_14d" => ((alerts as f64 * share(0.6, 1.0, rng)) as u64).to_string(),
+            "privileged_accounts_total" => privileged.to_string(),
+            "privileged_accounts_mfa" => (if q > 0.8 {
+                privileged
+            } else {
+                (privileged as f64 * share(0.85, 1.0, rng)) as u64
+            })
+            .to_string(),
+            "staff_total" => staff.to_string(),
+            "staff_trained_12m" => ((staff as f64 * share(0.78, 0.99, rng)) as u64).to_string(),
+            "it_capital_spend_gbp_12m" if rng.unit() < 0.5 => {
+                format!("{}.00", (staff * 120).max(5_000))
+            }
+            "cyber_spend_gbp_12m" if rng.unit() < 0.5 => format!("{}", (staff * 15).max(1_000)),
+            _ => match measure.kind {
+                MeasureType::Bool => if rng.unit() < 0.3 + 0.7 * q {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_string(),
+                MeasureType::Date => date(days_ago(rng)),
+                _ => continue,
+            },
+        };
+        values.push((measure.name.clone(), value));
+    }
+    let pick = |rng: &mut Rng, n: usize| rng.below(n as u64) as usize;
+    match fault {
+        Some("invalid_value") => {
+            let i = pick(rng, values.len());
+            values[i].1 = "twelve".into();
+        }
+        Some("inconsistent") => values[1].1 = (m[0] + 5).to_string(),
+        Some("missing_measure") => {
+            let i = pick(rng, values.len());
+            values.remove(i);
+        }
+        Some("unknown_measure") => values.push(("endpoints_on_windows_xp".into(), "3".into())),
+        Some("date_after_period_end") => {
+            if let Some(v) = values.iter_mut().find(|(k, _)| k.ends_with("_on")) {
+                v.1 = (period.end() + chrono::Duration::days(3))
+                    .format("%Y-%m-%d")
+                    .to_string();
+            }
+        }
+        Some("duplicate_measure") => {
+            let copy = values[0].clone();
+            values.push(copy);
+        }
+        _ => {}
+    }
+    values
+}
+
+fn render(
+    format: &str,
+    org: &Org,
+    period: Period,
+    submitted: &str,
+    measures: &[(String, String)],
+) -> Vec<u8> {
+    match format {
+        "json" => {
+            // Built as text so that duplicated measures survive, as a submitter's tool might write them.
+            let mut text = format!(
+                "{{\n  \"schema_version\": \"1\",\n  \"org_code\": \"{}\",\n  \"period\": \"{period}\",\n  \"submitted_at\": \"{submitted}\",\n  \"measures\": {{\n",
+                org.code
+            );
+            let body: Vec<String> = measures
+                .iter()
+                .map(|(k, v)| {
+                    let value = if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
+                        v.clone()
+                    } else {
+                        format!("\"{v}\"")
+                    };
+                    format!("    \"{k}\": {value}")
+                })
+                .collect();
+            text.push_str(&body.join(",\n"));
+            text.push_str("\n  }\n}\n");
+            text.into_bytes()
+        }
+        "csv" => {
+            let mut text = String::from("org_code,period,submitted_at,measure,value,comment\n");
+            for (k, v) in measures {
+                let _ = writeln!(text, "{},{period},{submitted},{k},{v},", org.code);
+            }
+            text.into_bytes()
+        }
+        _ => {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            let write =
+                |sheet: &mut rust_xlsxwriter::Worksheet| -> Result<(), rust_xlsxwriter::XlsxError> {
+                    sheet.set_name("Return")?;
+                    for (c, h) in [
+                        "org_code",
+                        "period",
+                        "submitted_at",
+                        "measure",
+                        "value",
+                        "comment",
+                    ]
+                    .iter()
+                    .enumerate()
+                    {
+                        sheet.write_string(0, c as u16, *h)?;
+                    }
+                    for (r, (k, v)) in measures.iter().enumerate() {
+                        let row = r as u32 + 1;
+                        sheet.write_string(row, 0, &org.code)?;
+                        sheet.write_string(row, 1, period.to_string())?;
+                        sheet.write_string(row, 2, submitted)?;
+                        sheet.write_string(row, 3, k)?;
+                        match v.parse::<f64>() {
+                            Ok(n) if !v.contains('.') => sheet.write_number(row, 4, n)?,
+                            _ => sheet.write_string(row, 4, v)?,
+                        };
+                    }
+                    Ok(())
+                };
+            // An empty file is itself a fault the batch reports; it cannot happen for these values.
+            let bytes: Vec<u8> = write(sheet)
+                .and_then(|()| workbook.save_to_buffer())
+                .unwrap_or_default();
+            bytes
+        }
+    }
+}
