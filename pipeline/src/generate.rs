@@ -536,6 +536,12 @@ fn render(
         }
         _ => {
             let mut workbook = rust_xlsxwriter::Workbook::new();
+            // A fixed creation time keeps the bytes the same for the same seed.
+            if let Ok(created) = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 1) {
+                workbook.set_properties(
+                    &rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created),
+                );
+            }
             let sheet = workbook.add_worksheet();
             let write =
                 |sheet: &mut rust_xlsxwriter::Worksheet| -> Result<(), rust_xlsxwriter::XlsxError> {

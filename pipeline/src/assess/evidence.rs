@@ -82,17 +82,30 @@ pub fn derive(
     let day = |c: &str| col(c).cast(DataType::Int32);
     let patch_column = &spec.date_columns[0];
     let antimalware_column = &spec.date_columns[1];
-    let rows = devices
+    let devices = devices
+        .with_column(family.alias("family"))
+        .filter(col("family").neq(lit("none")));
+    // Normalising text is the costly step: do it once per distinct (name, version) pair, not
+    // once per device, then join the pairs back on the text as given.
+    let pairs = devices
+        .clone()
+        .select([col("os_name"), col("os_version")])
+        .unique_generic(None, UniqueKeepStrategy::Any)
         .with_columns([
-            family.alias("family"),
             os_key("os_name").alias("os_name_key"),
             os_key("os_version").alias("os_version_key"),
         ])
-        .filter(col("family").neq(lit("none")))
         .join(
             lifecycle_frame(contract)?.lazy(),
             [col("os_name_key"), col("os_version_key")],
             [col("os_name_key"), col("os_version_key")],
+            JoinArgs::new(JoinType::Left),
+        );
+    let rows = devices
+        .join(
+            pairs,
+            [col("os_name"), col("os_version")],
+            [col("os_name"), col("os_version")],
             JoinArgs::new(JoinType::Left),
         )
         .with_columns([
