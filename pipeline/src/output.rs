@@ -79,13 +79,15 @@ pub fn issues_csv<'a>(period: &str, issues: impl IntoIterator<Item = &'a Issue>)
 /// overwrite another.
 pub async fn write_quarantine(
     run: &Location,
+    landing: &Location,
     period: &str,
     rejected: &[Rejected],
     issues: &[Issue],
 ) -> Result<(), StorageError> {
     for file in rejected {
         let own = issues.iter().filter(|i| i.file == file.file);
-        run.write(&format!("quarantine/{}", file.file), file.bytes.clone())
+        let bytes = landing.read(&file.file).await?;
+        run.write(&format!("quarantine/{}", file.file), bytes)
             .await?;
         run.write(
             &format!("quarantine/{}.issues.csv", file.file),

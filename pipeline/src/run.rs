@@ -224,7 +224,14 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         output::issues_csv(&period_text, &validated.issues),
     )
     .await?;
-    output::write_quarantine(dir, &period_text, &validated.rejected, &validated.issues).await?;
+    output::write_quarantine(
+        dir,
+        &config.input,
+        &period_text,
+        &validated.rejected,
+        &validated.issues,
+    )
+    .await?;
     let parquet = |table: &tables::Table, integer: &[&str], boolean: &[&str]| {
         table
             .to_parquet(integer, boolean)

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
@@ -59,11 +58,11 @@ pub struct AcceptedInventory {
     pub inventory: Inventory,
 }
 
-/// A file to copy to quarantine, unchanged.
+/// A file to copy to quarantine, unchanged, from the landing zone (its bytes are not held
+/// through the batch: they are read again when the quarantine is written).
 #[derive(Debug, Clone)]
 pub struct Rejected {
     pub file: String,
-    pub bytes: Bytes,
 }
 
 /// The outcome of validating a period's batch.
@@ -185,7 +184,6 @@ impl Batch<'_> {
                 record(&f, Disposition::Rejected);
                 rejected.push(Rejected {
                     file: f.entry.key.clone(),
-                    bytes: f.bytes.clone(),
                 });
                 continue;
             }
@@ -207,9 +205,11 @@ impl Batch<'_> {
         let parsed: Vec<_> = pool.install(|| {
             returns
                 .into_par_iter()
-                .map(|f| {
+                .map(|mut f| {
                     let parsed = match f.name.kind {
-                        FileKind::Return(format) => read_return(format, &f.bytes),
+                        FileKind::Return(format) => {
+                            read_return(format, &std::mem::take(&mut f.bytes))
+                        }
                         FileKind::Inventory(_) => unreachable!("split above"),
                     };
                     (f, parsed)
@@ -225,7 +225,6 @@ impl Batch<'_> {
                     record(&f, Disposition::Rejected);
                     rejected.push(Rejected {
                         file: f.entry.key.clone(),
-                        bytes: f.bytes.clone(),
                     });
                     continue;
                 }
@@ -253,7 +252,6 @@ impl Batch<'_> {
                     record(&f, Disposition::Rejected);
                     rejected.push(Rejected {
                         file: f.entry.key.clone(),
-                        bytes: f.bytes.clone(),
                     });
                 }
             }
@@ -305,7 +303,6 @@ impl Batch<'_> {
                     record(&c.loaded, Disposition::Rejected);
                     rejected.push(Rejected {
                         file: c.loaded.entry.key.clone(),
-                        bytes: c.loaded.bytes.clone(),
                     });
                 }
             } else {
@@ -319,10 +316,10 @@ impl Batch<'_> {
         let parsed: Vec<_> = pool.install(|| {
             inventories
                 .into_par_iter()
-                .map(|f| {
+                .map(|mut f| {
                     let parsed = match f.name.kind {
                         FileKind::Inventory(format) => {
-                            read_inventory(format, f.bytes.clone(), spec)
+                            read_inventory(format, std::mem::take(&mut f.bytes), spec)
                         }
                         FileKind::Return(_) => unreachable!("split above"),
                     };
@@ -341,7 +338,6 @@ impl Batch<'_> {
                 record(&f, Disposition::Rejected);
                 rejected.push(Rejected {
                     file: f.entry.key.clone(),
-                    bytes: f.bytes.clone(),
                 });
                 continue;
             };
@@ -351,14 +347,12 @@ impl Batch<'_> {
                     record(&f, Disposition::Rejected);
                     rejected.push(Rejected {
                         file: f.entry.key.clone(),
-                        bytes: f.bytes.clone(),
                     });
                 }
                 Ok(inventory) if report_bad_cells(&site, &inventory, spec, &mut issues) => {
                     record(&f, Disposition::Rejected);
                     rejected.push(Rejected {
                         file: f.entry.key.clone(),
-                        bytes: f.bytes.clone(),
                     });
                 }
                 Ok(inventory) => inventory_candidates
@@ -380,7 +374,6 @@ impl Batch<'_> {
                     record(f, Disposition::Rejected);
                     rejected.push(Rejected {
                         file: f.entry.key.clone(),
-                        bytes: f.bytes.clone(),
                     });
                 }
                 continue;
