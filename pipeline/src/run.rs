@@ -160,11 +160,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
 
     let catalogue = catalogue_for(&config.standards, &config.contract, period)?;
     let mut evidence_issues = Issues::new(&config.contract.codes);
-    let derived = evidence::derive(&validated, &config.contract, period, &mut evidence_issues)
-        .map_err(|source| RunError::Compute {
-            stage: "device measures from inventories",
-            source,
-        })?;
+    let derived = evidence::derive(&validated, &config.contract, &mut evidence_issues);
     validated.issues.extend(evidence_issues.into_sorted());
     validated
         .issues

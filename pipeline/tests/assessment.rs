@@ -575,3 +575,33 @@ fn a_later_edition_applies_from_its_first_period() {
         ]
     );
 }
+
+#[test]
+fn an_inventory_without_endpoints_leaves_the_endpoint_standards_not_assessed() {
+    // Only network kit: the derived endpoints_total is 0, which SPEC makes unusable, and the
+    // reported figures do not stand in for it.
+    let inventory = format!("{INVENTORY_HEADER}K82057-1,network,IOS-XE,17.9,,,management\n");
+    let out = run_files(&[
+        (
+            "K82057_2026-10_return.csv".into(),
+            return_csv("K82057", &[], false),
+        ),
+        ("K82057_2026-10_inventory.csv".into(), inventory),
+    ]);
+    for id in ["PATCH-14D", "UNSUPPORTED-OS", "ANTIMALWARE"] {
+        let row = out
+            .assessment
+            .outcomes
+            .iter()
+            .find(|o| o.standard_id == id)
+            .unwrap();
+        assert_eq!((row.outcome, row.derived), (NotAssessed, true), "{id}");
+    }
+    let mfa = out
+        .assessment
+        .outcomes
+        .iter()
+        .find(|o| o.standard_id == "MFA-REMOTE")
+        .unwrap();
+    assert_eq!(mfa.outcome, Met);
+}

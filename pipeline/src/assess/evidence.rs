@@ -1,6 +1,6 @@
-//! Inventory evidence: the seven device measures derived from accepted inventories with polars
-//! lazy queries (one pass over every device row of the period), the OS lifecycle joined in,
-//! and the `unknown_os` and `discrepancy` warnings.
+//! Inventory evidence: each inventory reduced to the counts of the device measures with one
+//! polars query as soon as it passes validation (the OS lifecycle joined in), then the derived
+//! values per organisation with the `unknown_os` and `discrepancy` warnings.
 
 use std::collections::BTreeMap;
 
@@ -42,35 +42,36 @@ fn lifecycle_frame(contract: &Contract) -> PolarsResult<DataFrame> {
     ])
 }
 
-/// Derives the device measures of every organisation with an accepted inventory and raises
-/// `unknown_os` (per organisation and OS) and `discrepancy` (per measure) warnings.
-pub fn derive(
-    validated: &Validated,
+/// What an inventory contributes once reduced: the count for every derivable measure, and
+/// the operating systems missing from the lifecycle reference with their device counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceSummary {
+    pub counts: BTreeMap<String, u64>,
+    /// (OS name, OS version, devices), as first written in the inventory.
+    pub unknown_os: Vec<(String, String, u64)>,
+}
+
+/// Reduces typed inventory frames (see `ingest::inventory`), keyed by file, to one
+/// [`DeviceSummary`] each, with one polars query for the lot: a batch of inventories amortises
+/// the cost of a query, and no device row needs to outlive its batch.
+pub fn summarise(
+    frames: Vec<(String, DataFrame)>,
     contract: &Contract,
     period: Period,
-    issues: &mut Issues,
-) -> PolarsResult<Derived> {
-    let mut derived = Derived::new();
-    if validated.inventories.is_empty() {
-        return Ok(derived);
+) -> PolarsResult<BTreeMap<String, DeviceSummary>> {
+    let files: Vec<String> = frames.iter().map(|(f, _)| f.clone()).collect();
+    if frames.is_empty() {
+        return Ok(BTreeMap::new());
     }
-    let spec = &contract.dictionary.inventory;
-    let end = day_number(period.end());
-
-    let devices = concat(
-        validated
-            .inventories
-            .iter()
-            .map(|inv| {
-                inv.inventory
-                    .frame
-                    .clone()
-                    .lazy()
-                    .with_column(lit(inv.org_code.as_str()).alias("org_code"))
-            })
+    let frame = concat(
+        frames
+            .into_iter()
+            .map(|(file, frame)| frame.lazy().with_column(lit(file).alias("file")))
             .collect::<Vec<_>>(),
         UnionArgs::default(),
     )?;
+    let spec = &contract.dictionary.inventory;
+    let end = day_number(period.end());
     let family = spec
         .device_classes
         .iter()
@@ -82,7 +83,7 @@ pub fn derive(
     let day = |c: &str| col(c).cast(DataType::Int32);
     let patch_column = &spec.date_columns[0];
     let antimalware_column = &spec.date_columns[1];
-    let devices = devices
+    let devices = frame
         .with_column(family.alias("family"))
         .filter(col("family").neq(lit("none")));
     // Normalising text is the costly step: do it once per distinct (name, version) pair, not
@@ -128,7 +129,7 @@ pub fn derive(
                 .alias("isolated"),
         ]);
 
-    // One pass: every derived measure is a count of the rows its condition holds for.
+    // Every derived measure is a count of the rows its condition holds for: one select.
     let measures: Vec<(&str, &str)> = contract
         .dictionary
         .measures()
@@ -139,88 +140,102 @@ pub fn derive(
     for (name, condition) in &measures {
         aggregations.push(
             polars::sql::sql_expr(condition)?
-                .cast(DataType::UInt32)
-                .sum()
                 .cast(DataType::UInt64)
+                .sum()
                 .alias(*name),
         );
     }
     let counts = rows
         .clone()
-        .group_by([col("org_code")])
+        .group_by([col("file")])
         .agg(aggregations)
-        .sort(["org_code"], Default::default())
         .collect()?;
     let unknown = rows
         .filter(col("unknown_os"))
-        .group_by([col("org_code"), col("os_name_key"), col("os_version_key")])
+        .group_by([col("file"), col("os_name_key"), col("os_version_key")])
         .agg([
             col("os_name").first(),
             col("os_version").first(),
-            len().alias("devices"),
+            len().cast(DataType::UInt64).alias("devices"),
         ])
         .sort(
-            ["org_code", "os_name_key", "os_version_key"],
+            ["file", "os_name_key", "os_version_key"],
             Default::default(),
         )
         .collect()?;
 
-    let orgs = counts.column("org_code")?.str()?.clone();
+    // A file with no counted device (only network kit) has no group: it counts zero.
+    let mut summaries: BTreeMap<String, DeviceSummary> = files
+        .into_iter()
+        .map(|f| {
+            let zero = measures.iter().map(|(n, _)| (n.to_string(), 0)).collect();
+            (
+                f,
+                DeviceSummary {
+                    counts: zero,
+                    unknown_os: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    let count_files = counts.column("file")?.str()?.clone();
     for (name, _) in &measures {
         let values = counts.column(name)?.u64()?.clone();
-        for (org, value) in orgs.iter().zip(values.iter()) {
-            if let (Some(org), Some(value)) = (org, value) {
-                derived
-                    .entry(org.to_string())
-                    .or_default()
-                    .insert(name.to_string(), Some(value));
+        for (file, value) in count_files.iter().zip(values.iter()) {
+            if let (Some(s), Some(value)) = (file.and_then(|f| summaries.get_mut(f)), value) {
+                s.counts.insert(name.to_string(), value);
             }
         }
     }
-    // SPEC: a derived endpoints_total of 0 makes the endpoint standards not_assessed.
-    for values in derived.values_mut() {
-        for measure in contract.dictionary.measures() {
-            if measure.derive.is_some()
-                && measure.min > 0
-                && values.get(&measure.name) == Some(&Some(0))
-            {
-                values.insert(measure.name.clone(), None);
-            }
-        }
-    }
-
-    let file_of: BTreeMap<&str, &str> = validated
-        .inventories
-        .iter()
-        .map(|i| (i.org_code.as_str(), i.file.as_str()))
-        .collect();
-    let (u_org, u_name, u_version, u_devices) = (
-        unknown.column("org_code")?.str()?,
+    let (u_files, names, versions, devices) = (
+        unknown.column("file")?.str()?,
         unknown.column("os_name")?.str()?,
         unknown.column("os_version")?.str()?,
-        unknown.column("devices")?.cast(&DataType::UInt64)?,
+        unknown.column("devices")?.u64()?,
     );
-    for (((org, name), version), devices) in u_org
+    for (((file, name), version), n) in u_files
         .iter()
-        .zip(u_name.iter())
-        .zip(u_version.iter())
-        .zip(u_devices.u64()?.iter())
+        .zip(names.iter())
+        .zip(versions.iter())
+        .zip(devices.iter())
     {
-        let org = org.unwrap_or_default();
+        if let Some(s) = file.and_then(|f| summaries.get_mut(f)) {
+            s.unknown_os.push((
+                name.unwrap_or("(blank)").to_string(),
+                version.unwrap_or("(blank)").to_string(),
+                n.unwrap_or(0),
+            ));
+        }
+    }
+    Ok(summaries)
+}
+
+/// The device measures of every organisation whose inventory was accepted, with the
+/// `unknown_os` (per organisation and OS) and `discrepancy` (per measure) warnings.
+pub fn derive(validated: &Validated, contract: &Contract, issues: &mut Issues) -> Derived {
+    let spec = &contract.dictionary.inventory;
+    let mut derived = Derived::new();
+    for inv in &validated.inventories {
+        let values = derived.entry(inv.org_code.clone()).or_default();
+        for (name, count) in &inv.summary.counts {
+            // SPEC: a derived endpoints_total of 0 makes the endpoint standards not_assessed.
+            let usable = contract
+                .dictionary
+                .get(name)
+                .is_none_or(|m| *count >= m.min);
+            values.insert(name.clone(), usable.then_some(*count));
+        }
         let site = Site {
-            file: file_of.get(org).copied().unwrap_or_default().to_string(),
-            org_code: org.to_string(),
+            file: inv.file.clone(),
+            org_code: inv.org_code.clone(),
         };
-        let os = format!(
-            "{} {}",
-            name.unwrap_or("(blank)"),
-            version.unwrap_or("(blank)")
-        );
-        issues.file(
-            &site,
-            Code::UnknownOs,
-            format!("{} devices run '{os}', which is not in the OS lifecycle reference, so they count as unsupported; check the OS name and version", devices.unwrap_or(0)),
-        );
+        for (name, version, devices) in &inv.summary.unknown_os {
+            issues.file(
+                &site,
+                Code::UnknownOs,
+                format!("{devices} devices run '{name} {version}', which is not in the OS lifecycle reference, so they count as unsupported; check the OS name and version"),
+            );
+        }
     }
 
     for ret in &validated.returns {
@@ -249,5 +264,5 @@ pub fn derive(
             }
         }
     }
-    Ok(derived)
+    derived
 }

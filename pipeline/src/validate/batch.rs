@@ -9,10 +9,12 @@ use rayon::prelude::*;
 use super::header::{HeaderCheck, check_header};
 use super::measures::{Applicability, CheckedMeasures, check_measures};
 use super::{Issue, Issues, Site};
+use crate::assess::evidence::{DeviceSummary, summarise};
 use crate::contract::{Code, Contract, InventorySpec, Organisations};
 use crate::ingest::Loaded;
 use crate::ingest::inventory::{Inventory, read_inventory};
 use crate::ingest::names::FileKind;
+use crate::ingest::returns::ReadFault;
 use crate::ingest::returns::{RawReturn, read_return};
 use crate::period::Period;
 use crate::storage::Entry;
@@ -50,12 +52,13 @@ pub struct AcceptedReturn {
     pub measures: CheckedMeasures,
 }
 
-/// An inventory that passed validation and whose organisation has an accepted return.
+/// An inventory that passed validation and whose organisation has an accepted return, reduced
+/// to its device counts as soon as it passed: no device row outlives its file.
 #[derive(Debug, Clone)]
 pub struct AcceptedInventory {
     pub file: String,
     pub org_code: String,
-    pub inventory: Inventory,
+    pub summary: DeviceSummary,
 }
 
 /// A file to copy to quarantine, unchanged, from the landing zone (its bytes are not held
@@ -80,6 +83,10 @@ pub struct Validated {
     /// Every file of the period, sorted by file.
     pub files: Vec<FileRecord>,
 }
+
+/// Inventories parsed and counted together: enough to amortise a polars query, few enough
+/// that their device rows stay a small share of memory.
+const INVENTORY_BATCH: usize = 256;
 
 /// Stack of the threads that parse files.
 const PARSER_STACK: usize = 64 << 20;
@@ -312,53 +319,92 @@ impl Batch<'_> {
 
         // Inventories: readable, every cell valid, one per organisation.
         let spec = &self.contract.dictionary.inventory;
-        let mut inventory_candidates: BTreeMap<String, Vec<(Loaded, Inventory)>> = BTreeMap::new();
-        let parsed: Vec<_> = pool.install(|| {
-            inventories
-                .into_par_iter()
-                .map(|mut f| {
-                    let parsed = match f.name.kind {
-                        FileKind::Inventory(format) => {
-                            read_inventory(format, std::mem::take(&mut f.bytes), spec)
-                        }
-                        FileKind::Return(_) => unreachable!("split above"),
-                    };
-                    (f, parsed)
+        let mut inventory_candidates: BTreeMap<String, Vec<(Loaded, DeviceSummary)>> =
+            BTreeMap::new();
+        // Inventories go in batches: parsed on every core, then the clean ones counted with one
+        // polars query per batch, so at most a batch of device rows is held at once.
+        let mut remaining = inventories;
+        while !remaining.is_empty() {
+            let rest = remaining.split_off(remaining.len().min(INVENTORY_BATCH));
+            let batch = std::mem::replace(&mut remaining, rest);
+            let parsed: Vec<_> = pool.install(|| {
+                batch
+                    .into_par_iter()
+                    .map(|mut f| {
+                        let parsed = match f.name.kind {
+                            FileKind::Inventory(format) => {
+                                read_inventory(format, std::mem::take(&mut f.bytes), spec)
+                            }
+                            FileKind::Return(_) => unreachable!("split above"),
+                        };
+                        (f, parsed)
+                    })
+                    .collect()
+            });
+            let mut parsed: Vec<(Loaded, Result<Inventory, ReadFault>)> = parsed;
+            let clean: Vec<(String, polars::prelude::DataFrame)> = parsed
+                .iter_mut()
+                .filter_map(|(f, p)| match p {
+                    Ok(inventory) if inventory.bad_cell_count == 0 => Some((
+                        f.entry.key.clone(),
+                        std::mem::replace(
+                            &mut inventory.frame,
+                            polars::prelude::DataFrame::empty(),
+                        ),
+                    )),
+                    _ => None,
                 })
-                .collect()
-        });
-        for (f, parsed) in parsed {
-            let site = Site::of(&f);
-            let Some(org) = self.orgs.get(&f.name.org_code) else {
-                issues.file(
-                    &site,
-                    Code::UnknownOrg,
-                    format!("organisation code {} in the file name is not in the organisation reference table; check the ODS code", f.name.org_code),
-                );
-                record(&f, Disposition::Rejected);
-                rejected.push(Rejected {
-                    file: f.entry.key.clone(),
-                });
-                continue;
+                .collect();
+            let mut summaries = match summarise(clean, self.contract, self.period) {
+                Ok(summaries) => summaries,
+                Err(e) => {
+                    // Not expected for typed frames; every file of the batch is then unreadable
+                    // rather than the run failing.
+                    let message = format!("the inventory cannot be counted: {e}");
+                    for (_, p) in parsed.iter_mut() {
+                        if matches!(p, Ok(i) if i.bad_cell_count == 0) {
+                            *p = Err(ReadFault::unreadable(message.clone()));
+                        }
+                    }
+                    BTreeMap::new()
+                }
             };
-            match parsed {
-                Err(fault) => {
-                    issues.file(&site, fault.code, fault.message);
+            for (f, parsed) in parsed {
+                let site = Site::of(&f);
+                let Some(org) = self.orgs.get(&f.name.org_code) else {
+                    issues.file(
+                        &site,
+                        Code::UnknownOrg,
+                        format!("organisation code {} in the file name is not in the organisation reference table; check the ODS code", f.name.org_code),
+                    );
                     record(&f, Disposition::Rejected);
                     rejected.push(Rejected {
                         file: f.entry.key.clone(),
                     });
+                    continue;
+                };
+                match parsed {
+                    Err(fault) => {
+                        issues.file(&site, fault.code, fault.message);
+                        record(&f, Disposition::Rejected);
+                        rejected.push(Rejected {
+                            file: f.entry.key.clone(),
+                        });
+                    }
+                    Ok(inventory) if report_bad_cells(&site, &inventory, spec, &mut issues) => {
+                        record(&f, Disposition::Rejected);
+                        rejected.push(Rejected {
+                            file: f.entry.key.clone(),
+                        });
+                    }
+                    Ok(_) => {
+                        let summary = summaries.remove(&f.entry.key).unwrap_or_default();
+                        inventory_candidates
+                            .entry(org.org_code.clone())
+                            .or_default()
+                            .push((f, summary));
+                    }
                 }
-                Ok(inventory) if report_bad_cells(&site, &inventory, spec, &mut issues) => {
-                    record(&f, Disposition::Rejected);
-                    rejected.push(Rejected {
-                        file: f.entry.key.clone(),
-                    });
-                }
-                Ok(inventory) => inventory_candidates
-                    .entry(org.org_code.clone())
-                    .or_default()
-                    .push((f, inventory)),
             }
         }
         let mut accepted_inventories: BTreeMap<String, AcceptedInventory> = BTreeMap::new();
@@ -378,13 +424,13 @@ impl Batch<'_> {
                 }
                 continue;
             }
-            let (f, inventory) = group.into_iter().next().expect("a group has a member");
+            let (f, summary) = group.into_iter().next().expect("a group has a member");
             accepted_inventories.insert(
                 org_code.clone(),
                 AcceptedInventory {
                     file: f.entry.key.clone(),
                     org_code,
-                    inventory,
+                    summary,
                 },
             );
             record(&f, Disposition::Accepted);
