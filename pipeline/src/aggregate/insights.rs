@@ -254,13 +254,13 @@ pub fn data_quality_table(period: Period, validated: &Validated) -> Table {
         orgs.len() as u64
     };
     let discrepant = orgs_with(Code::Discrepancy);
+    let used_files: std::collections::BTreeSet<&str> =
+        validated.returns.iter().map(|r| r.file.as_str()).collect();
     let with_errors = {
         let mut orgs: Vec<&str> = validated
             .issues
             .iter()
-            .filter(|i| {
-                i.severity == Severity::Error && validated.returns.iter().any(|r| r.file == i.file)
-            })
+            .filter(|i| i.severity == Severity::Error && used_files.contains(i.file.as_str()))
             .map(|i| i.org_code.as_str())
             .collect();
         orgs.sort();

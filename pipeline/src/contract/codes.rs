@@ -134,7 +134,7 @@ pub struct CodeEntry {
     pub code: String,
     pub severity: Severity,
     pub scope: Scope,
-    pub summary: String,
+    // `summary` in the file documents the code for people; the code reads only the above.
 }
 
 #[derive(Deserialize)]
@@ -187,9 +187,5 @@ impl CodeBook {
 
     pub fn scope(&self, code: Code) -> Scope {
         self.entry(code).scope
-    }
-
-    pub fn summary(&self, code: Code) -> &str {
-        &self.entry(code).summary
     }
 }

@@ -42,14 +42,6 @@ impl Listing {
         self.recognised.iter().map(|(_, name)| name.period).max()
     }
 
-    /// The periods of every recognised file, sorted.
-    pub fn periods(&self) -> Vec<Period> {
-        let mut periods: Vec<Period> = self.recognised.iter().map(|(_, n)| n.period).collect();
-        periods.sort();
-        periods.dedup();
-        periods
-    }
-
     /// The recognised files named for `period`.
     pub fn for_period(&self, period: Period) -> impl Iterator<Item = &(Entry, FileName)> {
         self.recognised

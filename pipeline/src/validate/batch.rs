@@ -128,7 +128,6 @@ impl Batch<'_> {
     pub fn validate(&self, unrecognised: &[Entry], mut loaded: Vec<Loaded>) -> Validated {
         let mut issues = Issues::new(&self.contract.codes);
         let mut records: BTreeMap<String, FileRecord> = BTreeMap::new();
-        let mut rejected: Vec<Rejected> = Vec::new();
         let mut record = |f: &Loaded, disposition: Disposition| {
             let kind = if f.name.kind.is_return() {
                 "return"
@@ -189,9 +188,6 @@ impl Batch<'_> {
                     format!("the file is {} bytes, over the limit of {limit} bytes; remove anything that is not part of the return", f.bytes.len()),
                 );
                 record(&f, Disposition::Rejected);
-                rejected.push(Rejected {
-                    file: f.entry.key.clone(),
-                });
                 continue;
             }
             match f.name.kind {
@@ -230,9 +226,6 @@ impl Batch<'_> {
                 Err(fault) => {
                     issues.file(&site, fault.code, fault.message);
                     record(&f, Disposition::Rejected);
-                    rejected.push(Rejected {
-                        file: f.entry.key.clone(),
-                    });
                     continue;
                 }
             };
@@ -257,9 +250,6 @@ impl Batch<'_> {
                 }
                 _ => {
                     record(&f, Disposition::Rejected);
-                    rejected.push(Rejected {
-                        file: f.entry.key.clone(),
-                    });
                 }
             }
         }
@@ -308,9 +298,6 @@ impl Batch<'_> {
                         ),
                     );
                     record(&c.loaded, Disposition::Rejected);
-                    rejected.push(Rejected {
-                        file: c.loaded.entry.key.clone(),
-                    });
                 }
             } else {
                 chosen.extend(tied);
@@ -378,24 +365,15 @@ impl Batch<'_> {
                         format!("organisation code {} in the file name is not in the organisation reference table; check the ODS code", f.name.org_code),
                     );
                     record(&f, Disposition::Rejected);
-                    rejected.push(Rejected {
-                        file: f.entry.key.clone(),
-                    });
                     continue;
                 };
                 match parsed {
                     Err(fault) => {
                         issues.file(&site, fault.code, fault.message);
                         record(&f, Disposition::Rejected);
-                        rejected.push(Rejected {
-                            file: f.entry.key.clone(),
-                        });
                     }
                     Ok(inventory) if report_bad_cells(&site, &inventory, spec, &mut issues) => {
                         record(&f, Disposition::Rejected);
-                        rejected.push(Rejected {
-                            file: f.entry.key.clone(),
-                        });
                     }
                     Ok(_) => {
                         let summary = summaries.remove(&f.entry.key).unwrap_or_default();
@@ -418,9 +396,6 @@ impl Batch<'_> {
                     };
                     issues.file(&site, Code::ConflictingResubmission, format!("{} different inventories were sent for {org_code} ({}); none is used: send one", group.len(), files.join(", ")));
                     record(f, Disposition::Rejected);
-                    rejected.push(Rejected {
-                        file: f.entry.key.clone(),
-                    });
                 }
                 continue;
             }
@@ -517,13 +492,19 @@ impl Batch<'_> {
             }
         }
 
-        rejected.sort_by(|a, b| a.file.cmp(&b.file));
         Validated {
             period: self.period,
             returns: accepted_returns,
             inventories,
             issues: issues.into_sorted(),
-            rejected,
+            // Every file recorded as rejected, in file order: derived, so the two cannot disagree.
+            rejected: records
+                .values()
+                .filter(|r| r.disposition == Disposition::Rejected)
+                .map(|r| Rejected {
+                    file: r.file.clone(),
+                })
+                .collect(),
             files: records.into_values().collect(),
         }
     }

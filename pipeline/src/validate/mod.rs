@@ -112,10 +112,6 @@ impl<'c> Issues<'c> {
         });
     }
 
-    pub fn codes(&self) -> &'c CodeBook {
-        self.codes
-    }
-
     /// Whether any issue from index `from` on rejects a file.
     pub fn rejects_file_since(&self, from: usize) -> bool {
         self.list[from..]
