@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod output;
 pub mod period;
 pub mod publish;
+pub mod report;
 pub mod run;
 pub mod storage;
 pub mod tables;

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::storage::{Location, StorageError};
+use crate::tables::Table;
 use crate::validate::{Issue, Rejected};
 
 /// Prefixes `'` to a cell a spreadsheet would run as a formula (SPEC: a cell starting with
@@ -56,22 +57,31 @@ pub const ISSUE_COLUMNS: [&str; 8] = [
     "period", "file", "org_code", "measure", "line", "severity", "code", "message",
 ];
 
+/// The rows of `validation/issues.csv` (or of a quarantined file's own issues).
+pub fn issues_table<'a>(period: &str, issues: impl IntoIterator<Item = &'a Issue>) -> Table {
+    Table {
+        columns: ISSUE_COLUMNS.to_vec(),
+        rows: issues
+            .into_iter()
+            .map(|i| {
+                vec![
+                    period.to_string(),
+                    i.file.clone(),
+                    i.org_code.clone(),
+                    i.measure.clone(),
+                    i.line.map(|l| l.to_string()).unwrap_or_default(),
+                    i.severity.as_str().to_string(),
+                    i.code.as_str().to_string(),
+                    i.message.clone(),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// `validation/issues.csv` (or a quarantined file's own issues) for `issues`.
 pub fn issues_csv<'a>(period: &str, issues: impl IntoIterator<Item = &'a Issue>) -> Vec<u8> {
-    let mut table = CsvTable::new(&ISSUE_COLUMNS);
-    for i in issues {
-        table.row([
-            period,
-            &i.file,
-            &i.org_code,
-            &i.measure,
-            &i.line.map(|l| l.to_string()).unwrap_or_default(),
-            i.severity.as_str(),
-            i.code.as_str(),
-            &i.message,
-        ]);
-    }
-    table.into_bytes()
+    issues_table(period, issues).to_csv()
 }
 
 /// Copies each rejected file to `quarantine/{its path in the landing zone}`, unchanged, with

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use std::time::Instant;
 
+use futures::{StreamExt, TryStreamExt};
+
 use crate::aggregate::{self, GapRow, insights};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations, Severity};
@@ -14,6 +16,7 @@ use crate::manifest;
 use crate::output;
 use crate::period::Period;
 use crate::publish::{self, PublishError};
+use crate::report;
 use crate::storage::{Location, StorageError};
 use crate::tables;
 use crate::validate::{Batch, Disposition, Issues, Limits, Validated};
@@ -28,6 +31,8 @@ pub enum RunError {
     Publish(#[from] PublishError),
     #[error("the standards catalogue is not usable")]
     Catalogue(#[from] CatalogueError),
+    #[error("failed to render the reports")]
+    Report(#[from] crate::report::ReportError),
     #[error("failed to compute the {stage}")]
     Compute {
         stage: &'static str,
@@ -191,7 +196,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         })?;
     let mut series = insights::history(&config.out, period).await;
     series.push((period, insights::PeriodFigures::of_run(&gaps, &assessment)));
-    let extra_tables = [
+    let extra_tables: [(&str, tables::Table); 5] = [
         ("trends", insights::trends_table(&series)),
         (
             "non_response",
@@ -212,14 +217,36 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     ];
     lap("aggregate", &mut timings);
 
+    let period_text = period.to_string();
+    let outcomes = tables::outcomes(&assessment);
+    let status = tables::org_status(&assessment, &config.orgs);
+    let gaps_table = aggregate::gaps_table(&period_text, &gaps);
+    let issues_table = output::issues_table(&period_text, &validated.issues);
+    let mut workbook: Vec<(&str, &tables::Table)> = vec![
+        ("outcomes", &outcomes),
+        ("org_status", &status),
+        ("gaps", &gaps_table),
+        ("issues", &issues_table),
+    ];
+    workbook.extend(extra_tables.iter().map(|(name, t)| (*name, t)));
+    let reports = report::render_all(&report::Inputs {
+        period,
+        contract: &config.contract,
+        orgs: &config.orgs,
+        catalogue: &catalogue,
+        validated: &validated,
+        assessment: &assessment,
+        gaps: &gaps,
+        series: &series,
+        tables: &workbook,
+    })?;
+    tracing::info!(files = reports.len(), "rendered the reports");
+    lap("render", &mut timings);
+
     let staged = publish::stage(&config.out, period, &config.run_id);
     let dir = &staged.dir;
-    let period_text = period.to_string();
-    dir.write(
-        "validation/issues.csv",
-        output::issues_csv(&period_text, &validated.issues),
-    )
-    .await?;
+    dir.write("validation/issues.csv", issues_table.to_csv())
+        .await?;
     output::write_quarantine(
         dir,
         &config.input,
@@ -243,9 +270,6 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         "not_assessed",
         "not_applicable",
     ];
-    let outcomes = tables::outcomes(&assessment);
-    let status = tables::org_status(&assessment, &config.orgs);
-    let gaps_table = aggregate::gaps_table(&period_text, &gaps);
     for (name, table, integer, boolean) in [
         ("outcomes", &outcomes, &[][..], &[][..]),
         ("org_status", &status, &counts[..], &["late"][..]),
@@ -269,6 +293,14 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         dir.write(&format!("tables/{name}.csv"), table.to_csv())
             .await?;
     }
+    // Reports: thousands of small files, written a few at a time.
+    futures::stream::iter(reports.into_iter().map(|(path, bytes)| {
+        let path = format!("reports/{path}");
+        async move { dir.write(&path, bytes).await }
+    }))
+    .buffer_unordered(config.concurrency.max(1))
+    .try_collect::<Vec<()>>()
+    .await?;
     lap("write", &mut timings);
 
     let count = |kind: &str, accepted: bool| {

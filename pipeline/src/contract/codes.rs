@@ -134,6 +134,8 @@ pub struct CodeEntry {
     pub code: String,
     pub severity: Severity,
     pub scope: Scope,
+    /// What the submitter should change, shown in the organisation's report.
+    pub fix: String,
     // `summary` in the file documents the code for people; the code reads only the above.
 }
 
@@ -187,5 +189,9 @@ impl CodeBook {
 
     pub fn scope(&self, code: Code) -> Scope {
         self.entry(code).scope
+    }
+
+    pub fn fix(&self, code: Code) -> &str {
+        &self.entry(code).fix
     }
 }

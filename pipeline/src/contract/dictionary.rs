@@ -53,6 +53,7 @@ struct OrgTypesFile {
     types: Vec<String>,
     groups: BTreeMap<String, Vec<String>>,
     code_shapes: BTreeMap<String, String>,
+    labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +91,7 @@ struct DictionaryFile {
 pub struct OrgTypes {
     pub types: Vec<String>,
     groups: BTreeMap<String, Vec<String>>,
+    labels: BTreeMap<String, String>,
     any_shape: Regex,
     shapes: Vec<(String, Regex)>,
 }
@@ -109,6 +111,11 @@ impl OrgTypes {
     /// The organisation types of a group.
     pub fn group(&self, group: &str) -> &[String] {
         self.groups.get(group).map_or(&[], Vec::as_slice)
+    }
+
+    /// How reports name an organisation type ("Acute trust" for `acute_trust`).
+    pub fn label<'a>(&'a self, org_type: &'a str) -> &'a str {
+        self.labels.get(org_type).map_or(org_type, String::as_str)
     }
 
     pub fn is_type(&self, org_type: &str) -> bool {
@@ -153,7 +160,11 @@ impl Dictionary {
             types,
             groups,
             code_shapes,
+            labels,
         } = file.org_types;
+        if let Some(missing) = types.iter().find(|t| !labels.contains_key(*t)) {
+            return Err(format!("organisation type `{missing}` has no label"));
+        }
         for (group, members) in &groups {
             if let Some(unknown) = members.iter().find(|t| !types.contains(t)) {
                 return Err(format!(
@@ -214,6 +225,7 @@ impl Dictionary {
             org_types: OrgTypes {
                 types,
                 groups,
+                labels,
                 any_shape,
                 shapes,
             },

@@ -1,0 +1,74 @@
+//! Figures that several reports share, computed once from the run.
+
+use std::collections::BTreeMap;
+
+use super::Inputs;
+use crate::aggregate::GapRow;
+use crate::assess::Status;
+
+/// A group of organisations the reports break figures down by.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub code: String,
+    pub name: String,
+}
+
+pub struct Facts {
+    /// Regions in code order, named from the reference table.
+    pub regions: Vec<Group>,
+    /// Organisation types in dictionary order, with their labels.
+    pub types: Vec<Group>,
+    /// Organisations by status.
+    pub status: BTreeMap<Status, u64>,
+    pub organisations: u64,
+    pub submitted: u64,
+}
+
+impl Facts {
+    pub fn of(inputs: &Inputs) -> Self {
+        let mut regions: BTreeMap<String, String> = BTreeMap::new();
+        for org in inputs.orgs.iter() {
+            regions
+                .entry(org.region_code.clone())
+                .or_insert_with(|| org.region_name.clone());
+        }
+        let org_types = &inputs.contract.dictionary.org_types;
+        let types = org_types
+            .types
+            .iter()
+            .filter(|t| inputs.orgs.iter().any(|o| &o.org_type == *t))
+            .map(|t| Group {
+                code: t.clone(),
+                name: org_types.label(t).to_string(),
+            })
+            .collect();
+        let mut status: BTreeMap<Status, u64> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+        for row in &inputs.assessment.status {
+            *status.entry(row.status).or_default() += 1;
+        }
+        let organisations = inputs.assessment.status.len() as u64;
+        Facts {
+            regions: regions
+                .into_iter()
+                .map(|(code, name)| Group { code, name })
+                .collect(),
+            types,
+            organisations,
+            submitted: organisations - status[&Status::NotSubmitted],
+            status,
+        }
+    }
+
+    pub fn region_name(&self, code: &str) -> String {
+        self.regions
+            .iter()
+            .find(|g| g.code == code)
+            .map_or_else(|| code.to_string(), |g| g.name.clone())
+    }
+}
+
+/// The gap row of one standard and group, if the group had any organisation.
+pub fn gap<'a>(gaps: &'a [GapRow], standard: &str, kind: &str, code: &str) -> Option<&'a GapRow> {
+    gaps.iter()
+        .find(|g| g.standard_id == standard && g.group_kind == kind && g.group_code == code)
+}

@@ -1,0 +1,245 @@
+//! Render: the reports of a run, from the templates in `reports/` (minijinja, strict about
+//! undefined values, HTML auto-escaped). The Rust side prepares every figure and word of a
+//! report as a model; templates only lay the model out.
+//!
+//! - `national.html`: the sector for national bodies, organisations named (OFFICIAL-SENSITIVE)
+//! - `public.html` and `public/*.csv`: region and type only, with disclosure control (OFFICIAL)
+//! - `orgs/{org_code}.html`: feedback to each organisation
+//! - `analyst.xlsx`: every table of the run as a sheet
+
+pub mod disclosure;
+mod facts;
+pub mod model;
+mod national;
+mod org;
+pub mod public;
+pub mod svg;
+mod workbook;
+
+use std::collections::HashMap;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::aggregate::GapRow;
+use crate::aggregate::insights::PeriodFigures;
+use crate::assess::{Assessment, Catalogue};
+use crate::contract::{Contract, Organisations};
+use crate::period::Period;
+use crate::tables::Table;
+use crate::validate::{Issue, Validated};
+
+use facts::Facts;
+use model::{Page, period_label};
+
+/// The templates, compiled into the binary so that a report never depends on where Baseline
+/// runs from.
+const TEMPLATES: [(&str, &str); 5] = [
+    ("layout.html", include_str!("../../../reports/layout.html")),
+    ("macros.html", include_str!("../../../reports/macros.html")),
+    (
+        "national.html",
+        include_str!("../../../reports/national.html"),
+    ),
+    ("public.html", include_str!("../../../reports/public.html")),
+    ("org.html", include_str!("../../../reports/org.html")),
+];
+const STYLESHEET: &str = include_str!("../../../reports/style.css");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("report template {name} failed: {source:#}")]
+    Template {
+        name: String,
+        #[source]
+        source: minijinja::Error,
+    },
+    #[error("the analyst workbook could not be written: {0}")]
+    Workbook(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// Everything the reports are drawn from.
+pub struct Inputs<'a> {
+    pub period: Period,
+    pub contract: &'a Contract,
+    pub orgs: &'a Organisations,
+    pub catalogue: &'a Catalogue,
+    pub validated: &'a Validated,
+    pub assessment: &'a Assessment,
+    pub gaps: &'a [GapRow],
+    /// National figures of every published period up to and including this one.
+    pub series: &'a [(Period, PeriodFigures)],
+    /// Every table the run wrote, by name, in the order the workbook lists them.
+    pub tables: &'a [(&'a str, &'a Table)],
+}
+
+impl Inputs<'_> {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+    }
+}
+
+/// A headline number in a box.
+#[derive(Debug, Serialize)]
+pub struct KeyFigure {
+    pub label: String,
+    pub value: String,
+    pub note: String,
+    pub tag: String,
+}
+
+/// The template environment: strict about undefined values, escaping HTML everywhere.
+pub fn environment() -> Result<Environment<'static>, ReportError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .map_err(|source| ReportError::Template {
+                name: name.to_string(),
+                source,
+            })?;
+    }
+    env.add_global(
+        "stylesheet",
+        Value::from_safe_string(STYLESHEET.to_string()),
+    );
+    Ok(env)
+}
+
+fn render(env: &Environment, name: &str, model: &impl Serialize) -> Result<Vec<u8>, ReportError> {
+    env.get_template(name)
+        .and_then(|t| t.render(minijinja::value::Serde(model)))
+        .map(String::into_bytes)
+        .map_err(|source| ReportError::Template {
+            name: name.to_string(),
+            source,
+        })
+}
+
+/// Every report file of the run: (path under `reports/`, bytes), in a stable order.
+pub fn render_all(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+    let env = environment()?;
+    let facts = Facts::of(inputs);
+    let page = |title: String, classification: &'static str, root: &'static str| Page {
+        title,
+        classification,
+        classification_note: match classification {
+            "OFFICIAL-SENSITIVE" => {
+                "Names organisations and their weaknesses: for national bodies only. Do not publish or forward."
+            }
+            _ => "For publication.",
+        },
+        period: inputs.period.to_string(),
+        period_label: period_label(inputs.period),
+        edition: inputs.catalogue.id.clone(),
+        edition_title: inputs.catalogue.title.clone(),
+        root,
+    };
+    let label = period_label(inputs.period);
+    let mut files = Vec::new();
+
+    let national = national::build(
+        inputs,
+        &facts,
+        page(
+            format!("Cyber security minimum standards: national report, {label}"),
+            "OFFICIAL-SENSITIVE",
+            "",
+        ),
+    );
+    files.push((
+        "national.html".to_string(),
+        render(&env, "national.html", &national)?,
+    ));
+
+    let (public, downloads) = public::build(
+        inputs,
+        &facts,
+        page(
+            format!("Cyber security minimum standards in the NHS, {label}"),
+            "OFFICIAL",
+            "",
+        ),
+    );
+    files.push((
+        "public.html".to_string(),
+        render(&env, "public.html", &public)?,
+    ));
+    files.extend(downloads);
+
+    files.extend(org_pages(inputs, &env, &page)?);
+
+    let workbook: Vec<(&str, &Table)> = inputs.tables.to_vec();
+    files.push(("analyst.xlsx".to_string(), workbook::analyst(&workbook)?));
+    Ok(files)
+}
+
+/// One page per organisation of the reference table, rendered in parallel.
+fn org_pages(
+    inputs: &Inputs,
+    env: &Environment,
+    page: &(dyn Fn(String, &'static str, &'static str) -> Page + Sync),
+) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+    let peers = org::Peers::of(inputs);
+    let mut outcomes: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
+    for (i, o) in inputs.assessment.outcomes.iter().enumerate() {
+        outcomes
+            .entry(o.org_code.as_str())
+            .and_modify(|r| r.end = i + 1)
+            .or_insert(i..i + 1);
+    }
+    let mut issues: HashMap<&str, Vec<&Issue>> = HashMap::new();
+    for issue in &inputs.validated.issues {
+        issues
+            .entry(issue.org_code.as_str())
+            .or_default()
+            .push(issue);
+    }
+    let org_types = &inputs.contract.dictionary.org_types;
+    inputs
+        .assessment
+        .status
+        .par_iter()
+        .filter_map(|status| {
+            let org = inputs.orgs.get(&status.org_code)?;
+            // A code becomes part of a path only once it has the shape of an ODS code.
+            if !org_types.is_ods_code(&org.org_code) {
+                tracing::warn!(org_code = %org.org_code, "not an ODS code; no report written");
+                return None;
+            }
+            let rows = outcomes
+                .get(org.org_code.as_str())
+                .map_or(&[][..], |r| &inputs.assessment.outcomes[r.clone()]);
+            let own_issues = issues
+                .get(org.org_code.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let model = org::build(
+                inputs,
+                &peers,
+                org,
+                status,
+                rows,
+                own_issues,
+                page(
+                    format!(
+                        "{} ({}): cyber security standards, {}",
+                        org.org_name,
+                        org.org_code,
+                        period_label(inputs.period)
+                    ),
+                    "OFFICIAL-SENSITIVE",
+                    "../",
+                ),
+            );
+            Some(
+                render(env, "org.html", &model)
+                    .map(|bytes| (format!("orgs/{}.html", org.org_code), bytes)),
+            )
+        })
+        .collect()
+}

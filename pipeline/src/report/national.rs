@@ -1,0 +1,594 @@
+//! `reports/national.html`: the whole sector for national bodies, organisations named
+//! (OFFICIAL-SENSITIVE).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::facts::{Facts, gap};
+use super::model::{Cell, Chart, Page, TableModel, count_and_pct, status_label};
+use super::svg::{self, Bar, Segment};
+use super::{Inputs, KeyFigure};
+use crate::aggregate::insights::pct;
+use crate::assess::{Outcome, Status};
+
+#[derive(Debug, Serialize)]
+pub struct National {
+    pub page: Page,
+    pub headline: Vec<String>,
+    pub key_figures: Vec<KeyFigure>,
+    pub status_chart: Chart,
+    pub standards_chart: Chart,
+    pub region_chart: Chart,
+    pub by_region: TableModel,
+    pub by_type: TableModel,
+    pub trends: Option<Chart>,
+    pub trends_table: TableModel,
+    pub critical: TableModel,
+    pub non_response: TableModel,
+    pub non_submitters: TableModel,
+    pub data_quality: TableModel,
+    pub risk: TableModel,
+}
+
+pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
+    National {
+        headline: headline(inputs, facts),
+        key_figures: key_figures(facts),
+        status_chart: status_chart(facts),
+        standards_chart: standards_chart(inputs),
+        region_chart: region_status_chart(inputs, facts),
+        by_region: standards_by_group(
+            inputs,
+            "region",
+            facts.regions.iter().map(|g| (&g.code, &g.name)),
+        ),
+        by_type: standards_by_group(
+            inputs,
+            "org_type",
+            facts.types.iter().map(|g| (&g.code, &g.name)),
+        ),
+        trends: trends_chart(inputs),
+        trends_table: trends_table(inputs),
+        critical: critical(inputs, facts),
+        non_response: non_response(inputs, facts),
+        non_submitters: non_submitters(inputs, facts),
+        data_quality: data_quality(inputs),
+        risk: risk(inputs, facts),
+        page,
+    }
+}
+
+/// The sentences a reader needs first: how many met the standards, the weakest standard,
+/// and how many did not respond.
+pub fn headline(inputs: &Inputs, facts: &Facts) -> Vec<String> {
+    let mut lines = Vec::new();
+    let met = facts.status[&Status::StandardsMet];
+    let not_met = facts.status[&Status::StandardsNotMet];
+    lines.push(format!(
+        "{} of the {} organisations that made a return met every minimum standard that applies to them; {} did not meet the standards.",
+        count_and_pct(met, facts.submitted),
+        facts.submitted,
+        count_and_pct(not_met, facts.submitted),
+    ));
+    let weakest = national_rows(inputs)
+        .into_iter()
+        .filter(|(_, g)| g.orgs > 0)
+        .min_by_key(|(_, g)| (g.met * 1_000_000) / g.orgs);
+    if let Some((title, g)) = weakest {
+        lines.push(format!(
+            "The standard least often met was \u{201c}{title}\u{201d}: {} of {} organisations ({}%) met it.",
+            g.met,
+            g.orgs,
+            g.pct_met()
+        ));
+    }
+    let missing = facts.status[&Status::NotSubmitted];
+    lines.push(format!(
+        "{} of {} organisations ({}%) did not make a return for {}.",
+        missing,
+        facts.organisations,
+        pct(missing, facts.organisations),
+        super::model::period_label(inputs.period)
+    ));
+    lines
+}
+
+pub fn key_figures(facts: &Facts) -> Vec<KeyFigure> {
+    let mut figures = vec![KeyFigure {
+        label: "Returns made".into(),
+        value: facts.submitted.to_string(),
+        note: format!("of {} organisations", facts.organisations),
+        tag: "neutral".into(),
+    }];
+    for (status, tag) in [
+        (Status::StandardsMet, "met"),
+        (Status::ApproachingStandards, "partially_met"),
+        (Status::StandardsNotMet, "not_met"),
+    ] {
+        figures.push(KeyFigure {
+            label: status_label(status).into(),
+            value: facts.status[&status].to_string(),
+            note: format!(
+                "{}% of returns",
+                pct(facts.status[&status], facts.submitted)
+            ),
+            tag: tag.into(),
+        });
+    }
+    figures
+}
+
+/// Every standard's national gap row, with its title, in catalogue order.
+fn national_rows<'a>(inputs: &'a Inputs) -> Vec<(&'a str, &'a crate::aggregate::GapRow)> {
+    inputs
+        .catalogue
+        .standards
+        .iter()
+        .filter_map(|s| {
+            let g = gap(inputs.gaps, &s.standard.id, "national", "national")?;
+            Some((s.standard.title.as_str(), g))
+        })
+        .collect()
+}
+
+pub fn status_chart(facts: &Facts) -> Chart {
+    let mut table = TableModel::new(
+        "status-data",
+        "Organisations by status",
+        vec![
+            Cell::text("Status"),
+            Cell::num("Organisations"),
+            Cell::num("Percentage of all organisations"),
+        ],
+    );
+    let mut bars = Vec::new();
+    for status in Status::ALL {
+        let n = facts.status[&status];
+        let share = pct(n, facts.organisations);
+        table.rows.push(vec![
+            Cell::tagged(status_label(status), status.as_str()),
+            Cell::num(n.to_string()),
+            Cell::num(format!("{share}%")),
+        ]);
+        bars.push(Bar {
+            label: status_label(status).to_string(),
+            segments: vec![Segment {
+                share: share.parse().unwrap_or(0.0),
+                class: status.as_str(),
+                label: "",
+            }],
+            text: format!("{n} ({share}%)"),
+        });
+    }
+    let title = "Organisations by status";
+    Chart {
+        id: "status".into(),
+        title: title.into(),
+        subtitle: format!(
+            "Percentage of all {} organisations in the reference table",
+            facts.organisations
+        ),
+        svg: svg::bars("status", title, &bars, None),
+        table,
+    }
+}
+
+pub fn standards_chart(inputs: &Inputs) -> Chart {
+    let mut table = TableModel::new(
+        "standards-data",
+        "Organisations meeting each standard, England",
+        vec![
+            Cell::text("Standard"),
+            Cell::num("Organisations assessed"),
+            Cell::num("Met"),
+            Cell::num("Partially met"),
+            Cell::num("Not met"),
+            Cell::num("Not assessed"),
+            Cell::num("Percentage met"),
+        ],
+    );
+    let mut bars = Vec::new();
+    for s in &inputs.catalogue.standards {
+        let Some(g) = gap(inputs.gaps, &s.standard.id, "national", "national") else {
+            continue;
+        };
+        let critical = if s.standard.critical {
+            " (critical)"
+        } else {
+            ""
+        };
+        table.rows.push(vec![
+            Cell::text(format!("{}: {}{critical}", s.standard.id, s.standard.title)),
+            Cell::num(g.orgs.to_string()),
+            Cell::num(g.met.to_string()),
+            Cell::num(g.partially_met.to_string()),
+            Cell::num(g.not_met.to_string()),
+            Cell::num(g.not_assessed.to_string()),
+            Cell::num(format!("{}%", g.pct_met())),
+        ]);
+        bars.push(Bar::single(
+            s.standard.id.clone(),
+            g.pct_met().parse().unwrap_or(0.0),
+            format!("{}%", g.pct_met()),
+        ));
+    }
+    let title = "Percentage of organisations meeting each standard";
+    Chart {
+        id: "standards".into(),
+        title: title.into(),
+        subtitle: "Of organisations that made a return and to which the standard applies".into(),
+        svg: svg::bars("standards", title, &bars, None),
+        table,
+    }
+}
+
+fn region_status_chart(inputs: &Inputs, facts: &Facts) -> Chart {
+    let mut counts: BTreeMap<&str, BTreeMap<Status, u64>> = BTreeMap::new();
+    for row in &inputs.assessment.status {
+        if let Some(org) = inputs.orgs.get(&row.org_code) {
+            *counts
+                .entry(org.region_code.as_str())
+                .or_default()
+                .entry(row.status)
+                .or_default() += 1;
+        }
+    }
+    let mut head = vec![Cell::text("Region")];
+    head.extend(Status::ALL.iter().map(|s| Cell::num(status_label(*s))));
+    head.push(Cell::num("Organisations"));
+    let mut table = TableModel::new(
+        "region-status-data",
+        "Organisations by status and region",
+        head,
+    );
+    let mut bars = Vec::new();
+    for region in &facts.regions {
+        let Some(c) = counts.get(region.code.as_str()) else {
+            continue;
+        };
+        let total: u64 = c.values().sum();
+        let mut row = vec![Cell::text(region.name.clone())];
+        let mut segments = Vec::new();
+        for s in Status::ALL {
+            let n = c.get(&s).copied().unwrap_or(0);
+            row.push(Cell::num(count_and_pct(n, total)));
+            segments.push(Segment {
+                share: pct(n, total).parse().unwrap_or(0.0),
+                class: s.as_str(),
+                label: status_label(s),
+            });
+        }
+        row.push(Cell::num(total.to_string()));
+        table.rows.push(row);
+        let met = c.get(&Status::StandardsMet).copied().unwrap_or(0);
+        bars.push(Bar {
+            label: region.name.clone(),
+            segments,
+            text: format!("{}% met", pct(met, total)),
+        });
+    }
+    let title = "Status of organisations by region";
+    Chart {
+        id: "region-status".into(),
+        title: title.into(),
+        subtitle:
+            "Percentage of the organisations of each region, including those that made no return"
+                .into(),
+        svg: svg::bars("region-status", title, &bars, None),
+        table,
+    }
+}
+
+/// Standards (rows) by groups (columns): the percentage met and the organisations assessed.
+fn standards_by_group<'a>(
+    inputs: &Inputs,
+    kind: &str,
+    groups: impl Iterator<Item = (&'a String, &'a String)>,
+) -> TableModel {
+    let groups: Vec<_> = groups.collect();
+    let mut head = vec![Cell::text("Standard")];
+    head.extend(groups.iter().map(|(_, name)| Cell::num((*name).clone())));
+    head.push(Cell::num("England"));
+    let what = if kind == "region" {
+        "region"
+    } else {
+        "organisation type"
+    };
+    let mut table = TableModel::new(
+        &format!("by-{kind}"),
+        format!(
+            "Percentage of organisations meeting each standard, by {what} (organisations assessed in brackets)"
+        ),
+        head,
+    );
+    for s in &inputs.catalogue.standards {
+        let id = &s.standard.id;
+        let mut row = vec![Cell::text(id.clone())];
+        for (code, _) in &groups {
+            row.push(match gap(inputs.gaps, id, kind, code) {
+                Some(g) => Cell::num(format!("{}% ({})", g.pct_met(), g.orgs)),
+                None => Cell::num("[z]"),
+            });
+        }
+        row.push(match gap(inputs.gaps, id, "national", "national") {
+            Some(g) => Cell::num(format!("{}% ({})", g.pct_met(), g.orgs)),
+            None => Cell::num("[z]"),
+        });
+        table.rows.push(row);
+    }
+    table
+}
+
+/// The national percentage met of each standard over the periods published so far.
+pub fn trends_chart(inputs: &Inputs) -> Option<Chart> {
+    if inputs.series.len() < 2 {
+        return None;
+    }
+    let periods: Vec<String> = inputs.series.iter().map(|(p, _)| p.to_string()).collect();
+    let critical: Vec<&str> = inputs
+        .catalogue
+        .standards
+        .iter()
+        .filter(|s| s.standard.critical)
+        .map(|s| s.standard.id.as_str())
+        .collect();
+    let series: Vec<(String, Vec<f64>)> = critical
+        .iter()
+        .map(|id| {
+            let values = inputs
+                .series
+                .iter()
+                .map(|(_, f)| {
+                    f.standards
+                        .get(*id)
+                        .and_then(|(o, m)| pct(*m, *o).parse().ok())
+                        .unwrap_or(0.0)
+                })
+                .collect();
+            (id.to_string(), values)
+        })
+        .collect();
+    let title = "Percentage of organisations meeting each critical standard, by period";
+    Some(Chart {
+        id: "trends".into(),
+        title: title.into(),
+        subtitle: format!(
+            "England, {} to {}; of organisations assessed in each period",
+            periods[0],
+            periods[periods.len() - 1]
+        ),
+        svg: svg::lines("trends", title, &periods, &series),
+        table: trends_table(inputs),
+    })
+}
+
+pub fn trends_table(inputs: &Inputs) -> TableModel {
+    let mut head = vec![Cell::text("Standard")];
+    head.extend(inputs.series.iter().map(|(p, _)| Cell::num(p.to_string())));
+    head.push(Cell::num("Change since the previous period"));
+    let mut table = TableModel::new(
+        "trends-data",
+        "Percentage of organisations meeting each standard, by period, England",
+        head,
+    )
+    .when_empty("No period has been published yet.");
+    for s in &inputs.catalogue.standards {
+        let id = &s.standard.id;
+        let mut row = vec![Cell::text(id.clone())];
+        let mut values: Vec<Option<String>> = Vec::new();
+        for (_, figures) in inputs.series {
+            let v = figures.standards.get(id).map(|(o, m)| pct(*m, *o));
+            row.push(Cell::num(
+                v.clone().map_or("[x]".into(), |v| format!("{v}%")),
+            ));
+            values.push(v);
+        }
+        let change = match values.as_slice() {
+            [.., Some(before), Some(now)] => change_text(before, now),
+            _ => "[x]".to_string(),
+        };
+        row.push(Cell::num(change));
+        table.rows.push(row);
+    }
+    table
+}
+
+/// "up 2.5 points", "down 0.4 points" or "no change", from two one-decimal percentages.
+fn change_text(before: &str, now: &str) -> String {
+    let tenths = |s: &str| -> i64 { s.replace('.', "").parse().unwrap_or(0) };
+    let d = tenths(now) - tenths(before);
+    let size = format!("{}.{}", d.abs() / 10, d.abs() % 10);
+    match d.signum() {
+        1 => format!("up {size} points"),
+        -1 => format!("down {size} points"),
+        _ => "no change".to_string(),
+    }
+}
+
+fn critical(inputs: &Inputs, facts: &Facts) -> TableModel {
+    let critical: BTreeMap<&str, &str> = inputs
+        .catalogue
+        .standards
+        .iter()
+        .filter(|s| s.standard.critical)
+        .map(|s| (s.standard.id.as_str(), s.standard.title.as_str()))
+        .collect();
+    let mut failing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for o in &inputs.assessment.outcomes {
+        if o.outcome == Outcome::NotMet && critical.contains_key(o.standard_id.as_str()) {
+            failing.entry(&o.org_code).or_default().push(&o.standard_id);
+        }
+    }
+    let mut table = TableModel::new(
+        "critical",
+        format!(
+            "Organisations not meeting a critical standard ({} of {} that made a return)",
+            failing.len(),
+            facts.submitted
+        ),
+        vec![
+            Cell::text("Organisation"),
+            Cell::text("Code"),
+            Cell::text("Type"),
+            Cell::text("Region"),
+            Cell::text("Critical standards not met"),
+        ],
+    )
+    .when_empty("Every organisation that made a return met its critical standards.");
+    for (code, standards) in failing {
+        let Some(org) = inputs.orgs.get(code) else {
+            continue;
+        };
+        table.rows.push(vec![
+            Cell::link(org.org_name.clone(), format!("orgs/{code}.html")),
+            Cell::text(code),
+            Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
+            Cell::text(facts.region_name(&org.region_code)),
+            Cell::text(standards.join(", ")),
+        ]);
+    }
+    table
+}
+
+fn non_response(inputs: &Inputs, facts: &Facts) -> TableModel {
+    let mut table = TableModel::new(
+        "non-response",
+        "Organisations that made no return, by region and type",
+        vec![
+            Cell::text("Group"),
+            Cell::num("Organisations"),
+            Cell::num("Returns made"),
+            Cell::num("No return"),
+            Cell::num("Percentage responding"),
+        ],
+    );
+    let Some(t) = inputs.table("non_response") else {
+        return table;
+    };
+    for row in &t.rows {
+        let name = match row[1].as_str() {
+            "national" => "England".to_string(),
+            "region" => facts.region_name(&row[2]),
+            _ => inputs
+                .contract
+                .dictionary
+                .org_types
+                .label(&row[2])
+                .to_string(),
+        };
+        table.rows.push(vec![
+            Cell::text(name),
+            Cell::num(row[3].clone()),
+            Cell::num(row[4].clone()),
+            Cell::num(row[5].clone()),
+            Cell::num(format!("{}%", row[6])),
+        ]);
+    }
+    table
+}
+
+fn non_submitters(inputs: &Inputs, facts: &Facts) -> TableModel {
+    let mut table = TableModel::new(
+        "non-submitters",
+        "Organisations that made no return",
+        vec![
+            Cell::text("Organisation"),
+            Cell::text("Code"),
+            Cell::text("Type"),
+            Cell::text("Region"),
+        ],
+    )
+    .when_empty("Every organisation made a return.");
+    for row in inputs
+        .assessment
+        .status
+        .iter()
+        .filter(|s| s.status == Status::NotSubmitted)
+    {
+        let Some(org) = inputs.orgs.get(&row.org_code) else {
+            continue;
+        };
+        table.rows.push(vec![
+            Cell::link(org.org_name.clone(), format!("orgs/{}.html", org.org_code)),
+            Cell::text(org.org_code.clone()),
+            Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
+            Cell::text(facts.region_name(&org.region_code)),
+        ]);
+    }
+    table
+}
+
+/// Data-quality indicators in words.
+pub fn data_quality(inputs: &Inputs) -> TableModel {
+    let mut table = TableModel::new(
+        "data-quality",
+        "Quality of the returns and inventories received",
+        vec![
+            Cell::text("Indicator"),
+            Cell::num("Count"),
+            Cell::num("Out of"),
+            Cell::num("Percentage"),
+        ],
+    );
+    let Some(t) = inputs.table("data_quality") else {
+        return table;
+    };
+    for row in &t.rows {
+        let label = match row[1].as_str() {
+            "returns_received" => "Returns received",
+            "returns_rejected" => "Returns rejected (quarantined)",
+            "returns_late" => "Returns made after the deadline",
+            "returns_with_measure_errors" => "Returns with a rejected measure",
+            "inventories_used" => "Returns backed by a device inventory",
+            "inventories_with_discrepancy" => "Inventories disagreeing with the return",
+            other => other,
+        };
+        table.rows.push(vec![
+            Cell::text(label),
+            Cell::num(row[2].clone()),
+            Cell::num(row[3].clone()),
+            Cell::num(if row[4].is_empty() {
+                "[z]".into()
+            } else {
+                format!("{}%", row[4])
+            }),
+        ]);
+    }
+    table
+}
+
+fn risk(inputs: &Inputs, facts: &Facts) -> TableModel {
+    let mut table = TableModel::new(
+        "risk",
+        "Where the risks WannaCry exploited concentrate",
+        vec![
+            Cell::text("Organisation"),
+            Cell::text("Type"),
+            Cell::text("Region"),
+            Cell::text("Risk"),
+            Cell::text("Detail"),
+        ],
+    )
+    .when_empty("No organisation shows these risks.");
+    let Some(t) = inputs.table("risk") else {
+        return table;
+    };
+    for row in &t.rows {
+        let risk = match row[5].as_str() {
+            "unsupported_medical_devices_not_isolated" => {
+                "Unsupported medical devices not isolated"
+            }
+            "patching_and_unsupported_os_not_met" => "Neither patching nor unsupported systems met",
+            other => other,
+        };
+        table.rows.push(vec![
+            Cell::link(row[2].clone(), format!("orgs/{}.html", row[1])),
+            Cell::text(inputs.contract.dictionary.org_types.label(&row[3])),
+            Cell::text(facts.region_name(&row[4])),
+            Cell::text(risk),
+            Cell::text(row[6].clone()),
+        ]);
+    }
+    table
+}

@@ -1,0 +1,251 @@
+//! `reports/orgs/{org_code}.html`: feedback to one organisation: its outcome and value for
+//! each standard beside the median of its peers, its validation issues with what to change,
+//! and the remediation advice of every standard it did not meet.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::Inputs;
+use super::disclosure::MIN_GROUP;
+use super::model::{
+    Cell, Page, TableModel, format_value, outcome_label, parse_value, status_label, threshold_text,
+};
+use crate::assess::catalogue::ValueFormat;
+use crate::assess::{Outcome, OutcomeRow, Status, StatusRow};
+use crate::contract::Organisation;
+use crate::validate::Issue;
+
+#[derive(Debug, Serialize)]
+pub struct OrgPage {
+    pub page: Page,
+    pub org: OrgFacts,
+    pub status: String,
+    pub status_tag: String,
+    pub submitted: bool,
+    pub late: bool,
+    pub summary: String,
+    pub outcomes: TableModel,
+    pub issues: TableModel,
+    pub remediation: Vec<Remedy>,
+    pub min_group: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrgFacts {
+    pub code: String,
+    pub name: String,
+    pub org_type: String,
+    pub region: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Remedy {
+    pub id: String,
+    pub title: String,
+    pub outcome: String,
+    pub tag: String,
+    pub advice: String,
+}
+
+/// The median value of each standard among organisations of each type, as shown to them:
+/// `None` when fewer than [`MIN_GROUP`] peers have a value (a median of fewer would tell an
+/// organisation too much about a named few).
+pub struct Peers {
+    medians: HashMap<(String, String), Option<String>>,
+}
+
+impl Peers {
+    pub fn of(inputs: &Inputs) -> Self {
+        let mut values: HashMap<(String, String), Vec<f64>> = HashMap::new();
+        for o in &inputs.assessment.outcomes {
+            let (Some(org), Some(v)) = (inputs.orgs.get(&o.org_code), parse_value(&o.value)) else {
+                continue;
+            };
+            values
+                .entry((org.org_type.clone(), o.standard_id.clone()))
+                .or_default()
+                .push(v);
+        }
+        let formats: HashMap<&str, ValueFormat> = inputs
+            .catalogue
+            .standards
+            .iter()
+            .map(|s| (s.standard.id.as_str(), s.standard.value_format))
+            .collect();
+        let medians = values
+            .into_iter()
+            .map(|((org_type, id), mut v)| {
+                let shown = (v.len() as u64 >= MIN_GROUP).then(|| {
+                    let format = formats
+                        .get(id.as_str())
+                        .copied()
+                        .unwrap_or(ValueFormat::Ratio);
+                    match format {
+                        ValueFormat::Bool => {
+                            let yes = v.iter().filter(|x| **x >= 0.5).count() as u64;
+                            format!(
+                                "{}% answer yes",
+                                crate::aggregate::insights::pct(yes, v.len() as u64)
+                            )
+                        }
+                        _ => format_value(format, median(&mut v)),
+                    }
+                });
+                ((org_type, id), shown)
+            })
+            .collect();
+        Peers { medians }
+    }
+
+    fn of_standard(&self, org_type: &str, id: &str) -> String {
+        match self.medians.get(&(org_type.to_string(), id.to_string())) {
+            Some(Some(m)) => m.clone(),
+            Some(None) => format!("[c] fewer than {MIN_GROUP} peers"),
+            None => "[x]".to_string(),
+        }
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+pub fn build(
+    inputs: &Inputs,
+    peers: &Peers,
+    org: &Organisation,
+    status: &StatusRow,
+    outcomes: &[OutcomeRow],
+    issues: &[&Issue],
+    page: Page,
+) -> OrgPage {
+    let dictionary = &inputs.contract.dictionary;
+    let submitted = status.status != Status::NotSubmitted;
+    let mut table = TableModel::new(
+        "outcomes",
+        format!("Your outcome for each standard, {}", page.period_label),
+        vec![
+            Cell::text("Standard"),
+            Cell::text("Outcome"),
+            Cell::num("Your value"),
+            Cell::num("Median of your peers"),
+            Cell::text("Threshold"),
+            Cell::text("Source"),
+        ],
+    )
+    .when_empty("No standard was assessed: no return was accepted.");
+    let mut remediation = Vec::new();
+    for s in &inputs.catalogue.standards {
+        let standard = &s.standard;
+        let Some(o) = outcomes.iter().find(|o| o.standard_id == standard.id) else {
+            continue;
+        };
+        let value = parse_value(&o.value).map_or_else(
+            || "[x]".to_string(),
+            |v| format_value(standard.value_format, v),
+        );
+        let critical = if standard.critical { " (critical)" } else { "" };
+        table.rows.push(vec![
+            Cell::text(format!("{}: {}{critical}", standard.id, standard.title)),
+            Cell::tagged(outcome_label(o.outcome), o.outcome.as_str()),
+            Cell::num(if o.outcome == Outcome::NotApplicable {
+                "[z]".into()
+            } else {
+                value
+            }),
+            Cell::num(if o.outcome == Outcome::NotApplicable {
+                "[z]".into()
+            } else {
+                peers.of_standard(&org.org_type, &standard.id)
+            }),
+            Cell::text(threshold_text(standard)),
+            Cell::text(if o.derived {
+                "Device inventory"
+            } else {
+                "Your return"
+            }),
+        ]);
+        if matches!(
+            o.outcome,
+            Outcome::NotMet | Outcome::PartiallyMet | Outcome::NotAssessed
+        ) {
+            remediation.push(Remedy {
+                id: standard.id.clone(),
+                title: standard.title.clone(),
+                outcome: outcome_label(o.outcome).to_string(),
+                tag: o.outcome.as_str().to_string(),
+                advice: if o.outcome == Outcome::NotAssessed {
+                    format!(
+                        "This standard could not be assessed because a measure it needs was missing or rejected: correct the issues listed below. {}",
+                        standard.remediation
+                    )
+                } else {
+                    standard.remediation.clone()
+                },
+            });
+        }
+    }
+    let mut issue_table = TableModel::new(
+        "issues",
+        "Validation issues in your files",
+        vec![
+            Cell::text("File"),
+            Cell::text("Measure"),
+            Cell::num("Line"),
+            Cell::text("Severity"),
+            Cell::text("Issue"),
+            Cell::text("What to change"),
+        ],
+    )
+    .when_empty("No issue was found in your files.");
+    for issue in issues {
+        issue_table.rows.push(vec![
+            Cell::text(issue.file.clone()),
+            Cell::text(issue.measure.clone()),
+            Cell::num(issue.line.map_or(String::new(), |l| l.to_string())),
+            Cell::tagged(issue.severity.as_str(), issue.severity.as_str()),
+            Cell::text(issue.message.clone()),
+            Cell::text(inputs.contract.codes.fix(issue.code)),
+        ]);
+    }
+    let met = status.counts.get(&Outcome::Met).copied().unwrap_or(0);
+    let applicable: usize = status
+        .counts
+        .iter()
+        .filter(|(o, _)| **o != Outcome::NotApplicable)
+        .map(|(_, n)| n)
+        .sum();
+    let summary = if submitted {
+        format!("You met {met} of the {applicable} standards that apply to your organisation.")
+    } else {
+        format!(
+            "No return from {} was accepted for {}, so no standard could be assessed.",
+            org.org_name, page.period_label
+        )
+    };
+    OrgPage {
+        org: OrgFacts {
+            code: org.org_code.clone(),
+            name: org.org_name.clone(),
+            org_type: dictionary.org_types.label(&org.org_type).to_string(),
+            region: org.region_name.clone(),
+        },
+        status: status_label(status.status).to_string(),
+        status_tag: status.status.as_str().to_string(),
+        submitted,
+        late: status.late,
+        summary,
+        outcomes: table,
+        issues: issue_table,
+        remediation,
+        min_group: MIN_GROUP,
+        page,
+    }
+}

@@ -1,0 +1,61 @@
+//! `reports/analyst.xlsx`: every table of the run as a sheet, headers bold and frozen, numbers
+//! as numbers, and every text cell neutralised against formula injection.
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::output::neutralise;
+use crate::tables::Table;
+
+/// The workbook of `tables`, one sheet per (name, table) in order.
+pub fn analyst(tables: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    // No wall-clock time in the file: the same run gives the same bytes.
+    book.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_title("Baseline analyst tables")
+            .set_creation_datetime(&rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 1)?),
+    );
+    let bold = Format::new().set_bold();
+    for (name, table) in tables {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*name)?;
+        for (c, column) in table.columns.iter().enumerate() {
+            let c = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
+            sheet.write_string_with_format(0, c, *column, &bold)?;
+            sheet.set_column_width(c, (column.len() as f64 + 4.0).max(12.0))?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                if cell.is_empty() {
+                    continue;
+                }
+                match number(table.columns[c as usize], cell) {
+                    Some(n) => sheet.write_number(r, c, n)?,
+                    None => sheet.write_string(r, c, neutralise(cell))?,
+                };
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        if !table.rows.is_empty() {
+            let last_row = table.rows.len() as u32;
+            sheet.autofilter(0, 0, last_row, (table.columns.len() - 1) as u16)?;
+        }
+    }
+    book.save_to_buffer()
+}
+
+/// A cell written as a number: a finite decimal in a column that is not a code or a period.
+fn number(column: &str, cell: &str) -> Option<f64> {
+    if column.ends_with("code") || column == "period" || column.ends_with("_id") {
+        return None;
+    }
+    let plain = cell
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    if !plain {
+        return None;
+    }
+    cell.parse::<f64>().ok().filter(|n| n.is_finite())
+}
