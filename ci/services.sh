@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts and stops the services the tests need, on 127.0.0.1 only, sending nothing off the
-# machine: Azurite (Azure Blob Storage emulator) from npm. Sourced by ci/test.
+# machine: Azurite (Azure Blob Storage emulator) from npm, and Debian's Chromium for the report
+# tests, driven by playwright-core from npm. Sourced by ci/test.
 #
 #   start_services   installs what is missing, starts it, exports its address
 #   stop_services    stops what start_services started
@@ -8,18 +9,21 @@
 BASELINE_TOOLS="${BASELINE_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/baseline-tools}"
 AZURITE_VERSION=3.35.0
 STORAGE_BLOB_VERSION=12.28.0
+PLAYWRIGHT_CORE_VERSION=1.64.1
 SERVICE_PIDS=()
 SERVICE_DIRS=()
 
 install_node_tools() {
-  if [ -x "$BASELINE_TOOLS/node_modules/.bin/azurite-blob" ] && [ -d "$BASELINE_TOOLS/node_modules/@azure/storage-blob" ]; then
+  if [ -x "$BASELINE_TOOLS/node_modules/.bin/azurite-blob" ] && [ -d "$BASELINE_TOOLS/node_modules/@azure/storage-blob" ] \
+    && grep -qs "\"version\": \"$PLAYWRIGHT_CORE_VERSION\"" "$BASELINE_TOOLS/node_modules/playwright-core/package.json"; then
     return
   fi
-  command -v npm >/dev/null || { echo "ci: npm is needed to install Azurite" >&2; return 1; }
-  echo "ci: installing azurite@$AZURITE_VERSION into $BASELINE_TOOLS" >&2
+  command -v npm >/dev/null || { echo "ci: npm is needed to install Azurite and playwright-core" >&2; return 1; }
+  echo "ci: installing azurite@$AZURITE_VERSION and playwright-core@$PLAYWRIGHT_CORE_VERSION into $BASELINE_TOOLS" >&2
   mkdir -p "$BASELINE_TOOLS"
   npm install --no-audit --no-fund --loglevel=error --prefix "$BASELINE_TOOLS" \
-    "azurite@$AZURITE_VERSION" "@azure/storage-blob@$STORAGE_BLOB_VERSION" >&2
+    "azurite@$AZURITE_VERSION" "@azure/storage-blob@$STORAGE_BLOB_VERSION" \
+    "playwright-core@$PLAYWRIGHT_CORE_VERSION" >&2
 }
 
 free_port() {
@@ -49,8 +53,24 @@ start_azurite() {
   return 1
 }
 
+# Debian's Chromium for the report tests; playwright-core drives it (it never downloads a
+# browser of its own). Installed with apt when missing (CI runs as root).
+install_chromium() {
+  if command -v chromium >/dev/null; then
+    export BASELINE_CHROMIUM="$(command -v chromium)"
+    return
+  fi
+  echo "ci: installing Debian's chromium" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >&2
+  export BASELINE_CHROMIUM=/usr/bin/chromium
+}
+
 start_services() {
   start_azurite
+  install_chromium
+  export BASELINE_NODE_PATH="$BASELINE_TOOLS/node_modules"
 }
 
 stop_services() {

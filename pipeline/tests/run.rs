@@ -201,7 +201,17 @@ fn the_same_inputs_give_byte_identical_outputs_whatever_the_order() {
     };
     assert_eq!(output.summary.period.to_string(), "2026-10");
     let (a, b) = (published(first.path()), published(second.path()));
-    assert!(a.iter().any(|(f, _)| f == "tables/outcomes.parquet"));
+    for expected in [
+        "tables/outcomes.parquet",
+        "reports/national.html",
+        "reports/public.html",
+        "reports/analyst.xlsx",
+    ] {
+        assert!(
+            a.iter().any(|(f, _)| f == expected),
+            "{expected} is written"
+        );
+    }
     assert_eq!(a.len(), b.len());
     for ((fa, ba), (fb, bb)) in a.iter().zip(&b) {
         assert_eq!(fa, fb);

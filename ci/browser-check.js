@@ -1,0 +1,59 @@
+// Opens each report given on the command line in headless Chromium (Debian's, driven by
+// playwright-core) from file://, and prints one JSON line per report: console errors, page
+// errors, dialogs opened (a script that ran), requests to anything but file: and data:, the
+// size of every chart, and where its full-page screenshot was saved.
+//
+//   node ci/browser-check.js SCREENSHOT_DIR FILE...
+// Needs NODE_PATH to hold playwright-core and BASELINE_CHROMIUM to name the browser.
+const { chromium } = require("playwright-core");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+
+async function check(file, shots) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "baseline-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.BASELINE_CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+    ],
+  });
+  const result = { file, console_errors: [], page_errors: [], dialogs: [], requests: [], charts: [] };
+  try {
+    const page = await context.newPage();
+    page.on("console", (m) => { if (m.type() === "error") result.console_errors.push(m.text()); });
+    page.on("pageerror", (e) => result.page_errors.push(String(e)));
+    page.on("dialog", async (d) => { result.dialogs.push(d.message()); await d.dismiss(); });
+    page.on("request", (r) => {
+      const url = r.url();
+      if (!url.startsWith("file:") && !url.startsWith("data:")) result.requests.push(url);
+    });
+    await page.goto("file://" + path.resolve(file), { waitUntil: "load" });
+    result.title = await page.title();
+    result.charts = await page.$$eval("svg.chart", (svgs) =>
+      svgs.map((s) => { const r = s.getBoundingClientRect(); return { id: s.id || s.getAttribute("aria-labelledby"), width: r.width, height: r.height }; }));
+    result.scripts = await page.$$eval("script", (s) => s.length);
+    const shot = path.join(shots, path.basename(path.dirname(file)) + "-" + path.basename(file, ".html") + ".png");
+    await page.screenshot({ path: shot, fullPage: true });
+    result.screenshot = shot;
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  return result;
+}
+
+(async () => {
+  const [shots, ...files] = process.argv.slice(2);
+  fs.mkdirSync(shots, { recursive: true });
+  for (const file of files) {
+    console.log(JSON.stringify(await check(file, shots)));
+  }
+})().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,471 @@
+//! The reports: one per organisation, the public report's disclosure control over generated
+//! data, escaping of submitter text, snapshots over the samples, and (with Chromium, run by
+//! `ci/test`) each report opened in a real headless browser.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{contract, files_below, local, orgs, run_batch, workspace};
+
+use baseline::validate::Limits;
+
+/// The samples run for each of their periods into `out`, so that trends have three points.
+fn run_samples(out: &Path) -> PathBuf {
+    let samples = workspace().join("data-samples");
+    let contract = contract();
+    for period in ["2026-08", "2026-09", "2026-10"] {
+        run_batch(
+            local(&samples.join("landing")),
+            local(out),
+            Some(period),
+            orgs(&samples.join("reference/organisations.csv"), &contract),
+            Limits::default(),
+        );
+    }
+    out.join("2026-10/reports")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_organisation_gets_a_page_that_says_what_to_do() {
+    let out = tempfile::tempdir().unwrap();
+    let reports = run_samples(out.path());
+    let status = csv_rows(&read(&out.path().join("2026-10/tables/org_status.csv")));
+    let mut pages = files_below(&reports.join("orgs"));
+    pages.sort();
+    let mut expected: Vec<String> = status
+        .iter()
+        .map(|r| format!("{}.html", r["org_code"]))
+        .collect();
+    expected.sort();
+    assert_eq!(
+        pages, expected,
+        "one page per organisation of the reference table"
+    );
+
+    let silent = status
+        .iter()
+        .find(|r| r["status"] == "not_submitted")
+        .unwrap();
+    let page = read(&reports.join(format!("orgs/{}.html", silent["org_code"])));
+    assert!(
+        page.contains("No return from"),
+        "a non-submitter is told so"
+    );
+    assert!(
+        !page.contains("id=\"outcomes\""),
+        "and shown no outcome table"
+    );
+
+    // An organisation with rejected measures sees each issue with what to change, and the
+    // advice of its unmet standards.
+    let issues = csv_rows(&read(&out.path().join("2026-10/validation/issues.csv")));
+    let bad = issues
+        .iter()
+        .find(|i| i["code"] == "invalid_value")
+        .unwrap();
+    let page = read(&reports.join(format!("orgs/{}.html", bad["org_code"])));
+    let message = bad["message"]
+        .replace('\'', "&#x27;")
+        .replace('"', "&quot;");
+    assert!(
+        page.contains(&message),
+        "the issue's message is on the page"
+    );
+    assert!(page.contains("Write the value in the measure&#x27;s format"));
+    let outcomes = csv_rows(&read(&out.path().join("2026-10/tables/outcomes.csv")));
+    let unmet = outcomes
+        .iter()
+        .find(|o| {
+            o["org_code"] == bad["org_code"]
+                && ["not_met", "partially_met", "not_assessed"].contains(&o["outcome"].as_str())
+        })
+        .expect("the organisation has a standard to act on");
+    assert!(page.contains(&format!("{}:", unmet["standard_id"])));
+}
+
+#[test]
+fn peer_medians_are_hidden_for_fewer_than_five_peers() {
+    let out = tempfile::tempdir().unwrap();
+    let reports = run_samples(out.path());
+    // The samples have one ambulance trust: it has no peer to compare with.
+    let orgs_csv = csv_rows(&read(
+        &workspace().join("data-samples/reference/organisations.csv"),
+    ));
+    let status = csv_rows(&read(&out.path().join("2026-10/tables/org_status.csv")));
+    let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
+    for o in &orgs_csv {
+        *by_type.entry(o["org_type"].as_str()).or_default() += 1;
+    }
+    let lonely = status
+        .iter()
+        .find(|s| by_type[s["org_type"].as_str()] < 5 && s["status"] != "not_submitted")
+        .expect("a submitting organisation of a small type");
+    let page = read(&reports.join(format!("orgs/{}.html", lonely["org_code"])));
+    assert!(page.contains("[c] fewer than 5 peers"));
+    let crowded = status
+        .iter()
+        .find(|s| s["org_type"] == "gp_practice" && s["status"] != "not_submitted")
+        .unwrap();
+    let page = read(&reports.join(format!("orgs/{}.html", crowded["org_code"])));
+    assert!(!page.contains("[c] fewer than 5 peers"));
+}
+
+/// Generated organisations in small numbers, so that many groups are small.
+fn generated_run(out: &Path, organisations: usize, seed: u64) -> PathBuf {
+    let contract = contract();
+    let plan =
+        baseline::generate::Plan::small(seed, organisations, 0.1, "2026-10".parse().unwrap(), 1);
+    let root = out.join("generated");
+    baseline::generate::generate(&plan, &contract.dictionary, &root).unwrap();
+    run_batch(
+        local(&root.join("landing")),
+        local(&out.join("out")),
+        Some("2026-10"),
+        orgs(&root.join("reference/organisations.csv"), &contract),
+        Limits::default(),
+    );
+    root
+}
+
+#[test]
+fn the_public_report_names_no_organisation_and_no_hidden_figure_can_be_recovered() {
+    for (organisations, seed) in [(90, 7), (150, 11)] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = generated_run(dir.path(), organisations, seed);
+        let reports = dir.path().join("out/2026-10/reports");
+        let mut public = vec![(
+            "public.html".to_string(),
+            read(&reports.join("public.html")),
+        )];
+        for f in files_below(&reports.join("public")) {
+            public.push((f.clone(), read(&reports.join("public").join(&f))));
+        }
+        assert_eq!(public.len(), 5, "the page and its four downloads");
+
+        // No organisation code or name anywhere, as a word.
+        let reference = csv_rows(&read(&root.join("reference/organisations.csv")));
+        let word = |text: &str, w: &str| {
+            text.match_indices(w).any(|(i, _)| {
+                let before = text[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                let after = text[i + w.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                before && after
+            })
+        };
+        for org in &reference {
+            for (file, text) in &public {
+                assert!(
+                    !word(text, &org["org_code"]),
+                    "{file} shows the code {}",
+                    org["org_code"]
+                );
+                assert!(
+                    !text.contains(&org["org_name"]),
+                    "{file} names {}",
+                    org["org_name"]
+                );
+            }
+        }
+
+        // Standards by group: groups of fewer than 5 are hidden, and no line of groups and
+        // its national total has exactly one hidden figure.
+        let gaps = csv_rows(&read(&dir.path().join("out/2026-10/tables/gaps.csv")));
+        let size = |id: &str, kind: &str, code: &str| {
+            gaps.iter()
+                .find(|g| {
+                    g["standard_id"] == id && g["group_kind"] == kind && g["group_code"] == code
+                })
+                .map_or(0, |g| g["orgs"].parse::<u64>().unwrap())
+        };
+        let rows = csv_rows(
+            &public
+                .iter()
+                .find(|(f, _)| f == "standards_by_group.csv")
+                .unwrap()
+                .1,
+        );
+        let mut hidden_small = 0;
+        let mut lines: BTreeMap<(String, String), Vec<bool>> = BTreeMap::new();
+        for r in &rows {
+            let n = size(&r["standard_id"], &r["group_kind"], &r["group_code"]);
+            let hidden = r["orgs"] == "[c]";
+            if n < 5 {
+                assert!(hidden, "a group of {n} is shown: {r:?}");
+                hidden_small += 1;
+            } else if !hidden {
+                assert_eq!(r["orgs"], n.to_string(), "{r:?}");
+            }
+            if hidden {
+                for column in ["met", "partially_met", "not_met", "not_assessed", "pct_met"] {
+                    assert_eq!(r[column], "[c]", "{r:?}");
+                }
+            }
+            let kinds: &[&str] = if r["group_kind"] == "national" {
+                &["region", "org_type"]
+            } else {
+                &[r["group_kind"].as_str()][..]
+            };
+            for kind in kinds {
+                lines
+                    .entry((r["standard_id"].clone(), kind.to_string()))
+                    .or_default()
+                    .push(hidden);
+            }
+        }
+        assert!(
+            hidden_small > 0,
+            "the generated data has small groups to hide"
+        );
+        for (line, hidden) in &lines {
+            assert_ne!(
+                hidden.iter().filter(|h| **h).count(),
+                1,
+                "{line:?} has one hidden figure"
+            );
+        }
+
+        // The cross table of returns: every row and column, totals included.
+        let response = csv_rows(&public.iter().find(|(f, _)| f == "response.csv").unwrap().1);
+        let mut by_region: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
+        let mut by_type: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
+        for r in &response {
+            let hidden = r["orgs"] == "[c]";
+            let orgs_in_cell = reference
+                .iter()
+                .filter(|o| {
+                    (r["region_code"] == "national" || o["region_code"] == r["region_code"])
+                        && (r["org_type"] == "all" || o["org_type"] == r["org_type"])
+                })
+                .count();
+            if (1..5).contains(&orgs_in_cell) {
+                assert!(hidden, "a cell of {orgs_in_cell} is shown: {r:?}");
+            }
+            by_region
+                .entry(r["region_code"].as_str())
+                .or_default()
+                .push(hidden);
+            by_type
+                .entry(r["org_type"].as_str())
+                .or_default()
+                .push(hidden);
+        }
+        for (line, hidden) in by_region.iter().chain(&by_type) {
+            assert_ne!(
+                hidden.iter().filter(|h| **h).count(),
+                1,
+                "{line} has one hidden cell"
+            );
+        }
+
+        let status = csv_rows(
+            &public
+                .iter()
+                .find(|(f, _)| f == "status_by_region.csv")
+                .unwrap()
+                .1,
+        );
+        assert_ne!(
+            status
+                .iter()
+                .filter(|r| r["organisations"] == "[c]")
+                .count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn submitter_text_is_escaped_in_reports_and_neutralised_in_spreadsheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let landing = dir.path().join("landing");
+    std::fs::create_dir_all(&landing).unwrap();
+    let sample = workspace().join("data-samples/landing/2026-10/A81555_2026-10_return.csv");
+    let mut text = read(&sample);
+    text.push_str("A81555,2026-10,2026-11-04T17:58:00Z,<script>alert('measure')</script>,1,\r\n");
+    text.push_str("A81555,2026-10,2026-11-04T17:58:00Z,=HYPERLINK(\"http://x\"),1,\r\n");
+    text = text.replacen(
+        "endpoints_total,29,",
+        "endpoints_total,\"<img src=x onerror=alert('value')>\",",
+        1,
+    );
+    std::fs::write(landing.join("A81555_2026-10_return.csv"), &text).unwrap();
+    let contract = contract();
+    run_batch(
+        local(&landing),
+        local(&dir.path().join("out")),
+        Some("2026-10"),
+        orgs(
+            &workspace().join("data-samples/reference/organisations.csv"),
+            &contract,
+        ),
+        Limits::default(),
+    );
+    let run = dir.path().join("out/2026-10");
+    let page = read(&run.join("reports/orgs/A81555.html"));
+    assert!(
+        page.contains("&lt;script&gt;alert("),
+        "the hostile measure name is shown, escaped"
+    );
+    assert!(
+        page.contains("&lt;img src=x onerror="),
+        "the hostile value is shown, escaped"
+    );
+    for report in files_below(&run.join("reports"))
+        .iter()
+        .filter(|f| f.ends_with(".html"))
+    {
+        let html = read(&run.join("reports").join(report));
+        assert!(
+            !html.contains("<script") && !html.contains("<img"),
+            "{report} carries markup from a submitter"
+        );
+    }
+    let issues = read(&run.join("validation/issues.csv"));
+    assert!(
+        issues.contains("\"'=HYPERLINK("),
+        "the CSV cell is neutralised:\n{issues}"
+    );
+
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook(run.join("reports/analyst.xlsx")).unwrap();
+    let mut checked = 0;
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        for cell in range.used_cells() {
+            if let calamine::Data::String(s) = cell.2 {
+                assert!(
+                    !s.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{name}: {s}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100);
+    let formulas = book.worksheet_formula("issues").unwrap();
+    assert_eq!(
+        formulas.used_cells().count(),
+        0,
+        "no cell of the workbook is a formula"
+    );
+}
+
+#[test]
+fn the_sample_reports_match_their_snapshots() {
+    let out = tempfile::tempdir().unwrap();
+    let reports = run_samples(out.path());
+    let status = csv_rows(&read(&out.path().join("2026-10/tables/org_status.csv")));
+    let silent = &status
+        .iter()
+        .find(|r| r["status"] == "not_submitted")
+        .unwrap()["org_code"];
+    // The stylesheet is the same in every page: snapshot it once, not in each report.
+    let strip = |html: String| {
+        let (start, end) = (
+            html.find("<style>").unwrap(),
+            html.find("</style>").unwrap(),
+        );
+        format!(
+            "{}<style>…</style>{}",
+            &html[..start],
+            &html[end + "</style>".len()..]
+        )
+    };
+    insta::assert_snapshot!("national", strip(read(&reports.join("national.html"))));
+    insta::assert_snapshot!("public", strip(read(&reports.join("public.html"))));
+    insta::assert_snapshot!(
+        "org_with_issues",
+        strip(read(&reports.join("orgs/RA0.html")))
+    );
+    insta::assert_snapshot!(
+        "org_without_return",
+        strip(read(&reports.join(format!("orgs/{silent}.html"))))
+    );
+}
+
+/// Opens the national, public and one organisation's report in Debian's Chromium (installed
+/// and located by `ci/test`): no console error, no request off the machine, no script run,
+/// every chart drawn with a size; the screenshots are kept under the target folder.
+#[test]
+#[ignore = "needs Chromium and playwright-core; run by ci/test"]
+fn the_reports_open_cleanly_in_a_headless_browser() {
+    let node_path =
+        std::env::var("BASELINE_NODE_PATH").expect("BASELINE_NODE_PATH (set by ci/test)");
+    let out = tempfile::tempdir().unwrap();
+    let reports = run_samples(out.path());
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
+    let pages = ["national.html", "public.html", "orgs/RA0.html"];
+    let output = std::process::Command::new("node")
+        .arg(workspace().join("ci/browser-check.js"))
+        .arg(&shots)
+        .args(pages.iter().map(|p| reports.join(p)))
+        .env("NODE_PATH", node_path)
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(results.len(), pages.len());
+    for r in &results {
+        let file = r["file"].as_str().unwrap();
+        for key in ["console_errors", "page_errors", "dialogs", "requests"] {
+            assert_eq!(
+                r[key].as_array().unwrap().len(),
+                0,
+                "{file}: {key}: {}",
+                r[key]
+            );
+        }
+        assert_eq!(r["scripts"], 0, "{file} has a script");
+        assert!(r["title"].as_str().unwrap().contains("October 2026"));
+        let charts = r["charts"].as_array().unwrap();
+        if !file.contains("/orgs/") {
+            assert!(charts.len() >= 3, "{file}: {charts:?}");
+        }
+        for c in charts {
+            assert!(
+                c["width"].as_f64().unwrap() > 0.0 && c["height"].as_f64().unwrap() > 0.0,
+                "{file}: {c}"
+            );
+        }
+        let shot = r["screenshot"].as_str().unwrap();
+        assert!(
+            std::fs::metadata(shot).unwrap().len() > 10_000,
+            "{shot} is a real screenshot"
+        );
+    }
+}
