@@ -371,8 +371,14 @@ fn print_summary(s: &RunSummary) {
     );
     println!("Outputs: {}", s.output);
     println!(
-        "  manifest.json, tables/ (outcomes, org_status and gaps as CSV and Parquet; trends, non_response, data_quality, risk, spend), validation/issues.csv, quarantine/"
+        "  reports/national.html   for national bodies (OFFICIAL-SENSITIVE: names organisations)"
     );
+    println!(
+        "  reports/public.html     for publication (OFFICIAL), with its CSVs in reports/public/"
+    );
+    println!("  reports/orgs/           one page of feedback per organisation");
+    println!("  reports/analyst.xlsx    every table as a sheet");
+    println!("  manifest.json, tables/ (CSV and Parquet), validation/issues.csv, quarantine/");
 }
 
 fn validate_command(args: ValidateArgs, contract: Contract) -> Result<ExitCode> {
