@@ -19,7 +19,9 @@ use crate::publish::{self, PublishError};
 use crate::report;
 use crate::storage::{Location, StorageError};
 use crate::tables;
-use crate::validate::{Batch, Disposition, Issues, Limits, Validated};
+use crate::validate::{
+    Batch, Disposition, INVENTORY_BATCH, Issues, Limits, PARSER_STACK, Validated,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -40,6 +42,10 @@ pub enum RunError {
         source: polars::prelude::PolarsError,
     },
 }
+
+/// Inventory bytes read and validated together: large enough to keep both cores busy, small
+/// enough that a national batch's device rows never sit in memory at once.
+const INVENTORY_CHUNK_BYTES: u64 = 48 << 20;
 
 /// Where a run reports progress on long work (the command line draws a bar on a terminal).
 pub trait Progress: Send + Sync {
@@ -133,29 +139,70 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         None => return Err(RunError::NoPeriod(config.input.display().to_string())),
     };
     tracing::info!(%period, files = listing.recognised.len(), "listed the landing zone");
-    let files: Vec<_> = listing.for_period(period).cloned().collect();
+    let (return_files, inventory_files): (Vec<_>, Vec<_>) = listing
+        .for_period(period)
+        .cloned()
+        .partition(|(_, name)| name.kind.is_return());
+    let total = return_files.len() + inventory_files.len();
     if let Some(p) = &config.progress {
-        p.start("reading the landing zone", files.len() as u64);
+        p.start("reading the landing zone", total as u64);
     }
-    let loaded = ingest::read_all(&config.input, files, config.concurrency, |done| {
+    let advance = |done: usize| {
         if let Some(p) = &config.progress {
             p.advance(done as u64);
         }
-    })
-    .await?;
-    if let Some(p) = &config.progress {
-        p.finish();
-    }
-    tracing::info!(files = loaded.len(), "read the period's files");
+    };
+    // Returns are small and many: all read at once, concurrently.
+    let returns =
+        ingest::read_all(&config.input, return_files, config.concurrency, advance).await?;
+    tracing::info!(files = returns.len(), "read the period's returns");
     lap("ingest", &mut timings);
 
+    // Inventories are large: read a chunk at a time while the chunk before is validated, so
+    // at most two chunks are held (the memory target in docs/PERFORMANCE.md).
     let batch = Batch {
         contract: &config.contract,
         orgs: &config.orgs,
         period,
         limits: config.limits,
     };
-    let mut validated = batch.validate(&listing.unrecognised, loaded);
+    let read_returns = returns.len();
+    let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<ingest::Loaded>>(1);
+    let reader = async {
+        let mut done = read_returns;
+        for chunk in ingest::chunks(inventory_files, INVENTORY_BATCH, INVENTORY_CHUNK_BYTES) {
+            let loaded = ingest::read_all(&config.input, chunk, config.concurrency, |n| {
+                advance(done + n)
+            })
+            .await?;
+            done += loaded.len();
+            if chunks.send(loaded).is_err() {
+                break;
+            }
+        }
+        drop(chunks);
+        Ok::<_, StorageError>(())
+    };
+    let (validated, read) = tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let validating = std::thread::Builder::new()
+                .stack_size(PARSER_STACK)
+                .spawn_scoped(scope, || {
+                    batch.validate_streaming(&listing.unrecognised, returns, received)
+                })
+                .expect("a thread can be started");
+            let read = tokio::runtime::Handle::current().block_on(reader);
+            (validating.join(), read)
+        })
+    });
+    read?;
+    let mut validated = match validated {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    if let Some(p) = &config.progress {
+        p.finish();
+    }
     tracing::info!(
         issues = validated.issues.len(),
         rejected = validated.rejected.len(),

@@ -70,6 +70,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Splits `files` into consecutive chunks of at most `max_files` files and, unless a single
+/// file is larger, at most `max_bytes` bytes as listed: the unit in which inventories are read
+/// and validated, so that memory follows the chunk, not the landing zone.
+pub fn chunks(
+    files: Vec<(Entry, FileName)>,
+    max_files: usize,
+    max_bytes: u64,
+) -> Vec<Vec<(Entry, FileName)>> {
+    let mut chunks: Vec<Vec<(Entry, FileName)>> = Vec::new();
+    let mut bytes = 0;
+    for file in files {
+        let size = file.0.size;
+        match chunks.last_mut() {
+            Some(last) if last.len() < max_files && bytes + size <= max_bytes => {
+                bytes += size;
+                last.push(file);
+            }
+            _ => {
+                bytes = size;
+                chunks.push(vec![file]);
+            }
+        }
+    }
+    chunks
+}
+
 /// Reads `files` with at most `concurrency` reads in flight; the result is in input order.
 /// `on_read` hears how many files have been read so far.
 pub async fn read_all(

@@ -86,10 +86,10 @@ pub struct Validated {
 
 /// Inventories parsed and counted together: enough to amortise a polars query, few enough
 /// that their device rows stay a small share of memory.
-const INVENTORY_BATCH: usize = 256;
+pub const INVENTORY_BATCH: usize = 256;
 
 /// Stack of the threads that parse files.
-const PARSER_STACK: usize = 64 << 20;
+pub const PARSER_STACK: usize = 64 << 20;
 
 /// Size limits, checked before a file is parsed.
 #[derive(Debug, Clone, Copy)]
@@ -125,26 +125,21 @@ struct Candidate<'o> {
 impl Batch<'_> {
     /// Validates the period's files. `unrecognised` are the listing's unrecognised files;
     /// `loaded` the recognised files named for the period, in any order.
-    pub fn validate(&self, unrecognised: &[Entry], mut loaded: Vec<Loaded>) -> Validated {
+    pub fn validate(&self, unrecognised: &[Entry], loaded: Vec<Loaded>) -> Validated {
+        self.validate_streaming(unrecognised, loaded, std::iter::empty())
+    }
+
+    /// As [`Batch::validate`], with more inventories arriving in chunks as they are read (in
+    /// landing-zone order, after every file of `loaded`): each chunk is parsed, counted and
+    /// dropped before the next is taken, so device rows never accumulate.
+    pub fn validate_streaming(
+        &self,
+        unrecognised: &[Entry],
+        mut loaded: Vec<Loaded>,
+        inventory_chunks: impl IntoIterator<Item = Vec<Loaded>>,
+    ) -> Validated {
         let mut issues = Issues::new(&self.contract.codes);
         let mut records: BTreeMap<String, FileRecord> = BTreeMap::new();
-        let mut record = |f: &Loaded, disposition: Disposition| {
-            let kind = if f.name.kind.is_return() {
-                "return"
-            } else {
-                "inventory"
-            };
-            records.insert(
-                f.entry.key.clone(),
-                FileRecord {
-                    file: f.entry.key.clone(),
-                    size: f.entry.size,
-                    sha256: f.sha256.clone(),
-                    kind,
-                    disposition,
-                },
-            );
-        };
 
         for entry in unrecognised {
             issues.file(
@@ -160,39 +155,11 @@ impl Batch<'_> {
         let mut returns = Vec::new();
         let mut inventories = Vec::new();
         for f in loaded {
-            let site = Site::of(&f);
-            if let Some(original) = first_of.get(&(f.name.kind.is_return(), f.sha256.clone())) {
-                issues.file(
-                    &site,
-                    Code::DuplicateFile,
-                    format!(
-                        "the file is a byte-for-byte copy of {original}, which is used instead"
-                    ),
-                );
-                record(&f, Disposition::Duplicate);
-                continue;
-            }
-            first_of.insert(
-                (f.name.kind.is_return(), f.sha256.clone()),
-                f.entry.key.clone(),
-            );
-            let limit = if f.name.kind.is_return() {
-                self.limits.max_return_bytes
-            } else {
-                self.limits.max_inventory_bytes
-            };
-            if f.bytes.len() as u64 > limit {
-                issues.file(
-                    &site,
-                    Code::FileTooLarge,
-                    format!("the file is {} bytes, over the limit of {limit} bytes; remove anything that is not part of the return", f.bytes.len()),
-                );
-                record(&f, Disposition::Rejected);
-                continue;
-            }
-            match f.name.kind {
-                FileKind::Return(_) => returns.push(f),
-                FileKind::Inventory(_) => inventories.push(f),
+            if let Some(f) = self.admit(f, &mut first_of, &mut issues, &mut records) {
+                match f.name.kind {
+                    FileKind::Return(_) => returns.push(f),
+                    FileKind::Inventory(_) => inventories.push(f),
+                }
             }
         }
 
@@ -225,7 +192,7 @@ impl Batch<'_> {
                 Ok(raw) => raw,
                 Err(fault) => {
                     issues.file(&site, fault.code, fault.message);
-                    record(&f, Disposition::Rejected);
+                    record(&mut records, &f, Disposition::Rejected);
                     continue;
                 }
             };
@@ -249,7 +216,7 @@ impl Batch<'_> {
                         });
                 }
                 _ => {
-                    record(&f, Disposition::Rejected);
+                    record(&mut records, &f, Disposition::Rejected);
                 }
             }
         }
@@ -279,7 +246,7 @@ impl Batch<'_> {
                     Code::Superseded,
                     format!("this return was replaced {by}; it is not used"),
                 );
-                record(&c.loaded, Disposition::Superseded);
+                record(&mut records, &c.loaded, Disposition::Superseded);
             }
             if tied.len() > 1 {
                 let files: Vec<&str> = tied.iter().map(|c| c.loaded.entry.key.as_str()).collect();
@@ -297,7 +264,7 @@ impl Batch<'_> {
                             files.join(", ")
                         ),
                     );
-                    record(&c.loaded, Disposition::Rejected);
+                    record(&mut records, &c.loaded, Disposition::Rejected);
                 }
             } else {
                 chosen.extend(tied);
@@ -311,9 +278,21 @@ impl Batch<'_> {
         // Inventories go in batches: parsed on every core, then the clean ones counted with one
         // polars query per batch, so at most a batch of device rows is held at once.
         let mut remaining = inventories;
-        while !remaining.is_empty() {
-            let rest = remaining.split_off(remaining.len().min(INVENTORY_BATCH));
-            let batch = std::mem::replace(&mut remaining, rest);
+        let mut streamed = inventory_chunks.into_iter();
+        loop {
+            let batch = if remaining.is_empty() {
+                let Some(mut chunk) = streamed.next() else {
+                    break;
+                };
+                chunk.sort_by(|a, b| a.entry.key.cmp(&b.entry.key));
+                chunk
+                    .into_iter()
+                    .filter_map(|f| self.admit(f, &mut first_of, &mut issues, &mut records))
+                    .collect()
+            } else {
+                let rest = remaining.split_off(remaining.len().min(INVENTORY_BATCH));
+                std::mem::replace(&mut remaining, rest)
+            };
             let parsed: Vec<_> = pool.install(|| {
                 batch
                     .into_par_iter()
@@ -364,16 +343,16 @@ impl Batch<'_> {
                         Code::UnknownOrg,
                         format!("organisation code {} in the file name is not in the organisation reference table; check the ODS code", f.name.org_code),
                     );
-                    record(&f, Disposition::Rejected);
+                    record(&mut records, &f, Disposition::Rejected);
                     continue;
                 };
                 match parsed {
                     Err(fault) => {
                         issues.file(&site, fault.code, fault.message);
-                        record(&f, Disposition::Rejected);
+                        record(&mut records, &f, Disposition::Rejected);
                     }
                     Ok(inventory) if report_bad_cells(&site, &inventory, spec, &mut issues) => {
-                        record(&f, Disposition::Rejected);
+                        record(&mut records, &f, Disposition::Rejected);
                     }
                     Ok(_) => {
                         let summary = summaries.remove(&f.entry.key).unwrap_or_default();
@@ -395,7 +374,7 @@ impl Batch<'_> {
                         org_code: org_code.clone(),
                     };
                     issues.file(&site, Code::ConflictingResubmission, format!("{} different inventories were sent for {org_code} ({}); none is used: send one", group.len(), files.join(", ")));
-                    record(f, Disposition::Rejected);
+                    record(&mut records, f, Disposition::Rejected);
                 }
                 continue;
             }
@@ -408,7 +387,7 @@ impl Batch<'_> {
                     summary,
                 },
             );
-            record(&f, Disposition::Accepted);
+            record(&mut records, &f, Disposition::Accepted);
         }
 
         // Measures of the returns that are used.
@@ -461,7 +440,7 @@ impl Batch<'_> {
                     ),
                 );
             }
-            record(&c.loaded, Disposition::Accepted);
+            record(&mut records, &c.loaded, Disposition::Accepted);
             accepted_returns.push(AcceptedReturn {
                 file: c.loaded.entry.key.clone(),
                 org_code: org.org_code.clone(),
@@ -508,6 +487,65 @@ impl Batch<'_> {
             files: records.into_values().collect(),
         }
     }
+}
+
+impl Batch<'_> {
+    /// Lets a file through to parsing unless it is a byte-equal copy of one already seen
+    /// (`duplicate_file`; the first path in sorted order is used) or over its size limit.
+    fn admit(
+        &self,
+        f: Loaded,
+        first_of: &mut HashMap<(bool, String), String>,
+        issues: &mut Issues,
+        records: &mut BTreeMap<String, FileRecord>,
+    ) -> Option<Loaded> {
+        let site = Site::of(&f);
+        let key = (f.name.kind.is_return(), f.sha256.clone());
+        if let Some(original) = first_of.get(&key) {
+            issues.file(
+                &site,
+                Code::DuplicateFile,
+                format!("the file is a byte-for-byte copy of {original}, which is used instead"),
+            );
+            record(records, &f, Disposition::Duplicate);
+            return None;
+        }
+        first_of.insert(key, f.entry.key.clone());
+        let limit = if f.name.kind.is_return() {
+            self.limits.max_return_bytes
+        } else {
+            self.limits.max_inventory_bytes
+        };
+        if f.bytes.len() as u64 > limit {
+            issues.file(
+                &site,
+                Code::FileTooLarge,
+                format!("the file is {} bytes, over the limit of {limit} bytes; remove anything that is not part of the return", f.bytes.len()),
+            );
+            record(records, &f, Disposition::Rejected);
+            return None;
+        }
+        Some(f)
+    }
+}
+
+/// Notes what became of a file.
+fn record(records: &mut BTreeMap<String, FileRecord>, f: &Loaded, disposition: Disposition) {
+    let kind = if f.name.kind.is_return() {
+        "return"
+    } else {
+        "inventory"
+    };
+    records.insert(
+        f.entry.key.clone(),
+        FileRecord {
+            file: f.entry.key.clone(),
+            size: f.entry.size,
+            sha256: f.sha256.clone(),
+            kind,
+            disposition,
+        },
+    );
 }
 
 /// Raises `invalid_value` for the bad cells of an inventory (the first few one by one, the

@@ -9,7 +9,8 @@ mod single;
 pub mod values;
 
 pub use batch::{
-    AcceptedInventory, AcceptedReturn, Batch, Disposition, FileRecord, Limits, Rejected, Validated,
+    AcceptedInventory, AcceptedReturn, Batch, Disposition, FileRecord, INVENTORY_BATCH, Limits,
+    PARSER_STACK, Rejected, Validated,
 };
 pub use header::{HeaderCheck, check_header};
 pub use measures::{Applicability, CheckedMeasures, check_measures};
