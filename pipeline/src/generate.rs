@@ -289,8 +289,15 @@ fn inventory(org: &Org, period: Period, rng: &mut Rng, out: &mut String) -> [u64
     m
 }
 
-const FAULTS: [&str; 8] = [
+/// The faults a generated return or inventory can carry, taken in turn (from an offset set by
+/// the seed) by the organisations chosen to be faulty, so that every kind appears. Each is recorded in
+/// `faults.csv` beside the landing zone with the code validation must raise for it.
+const FAULTS: [&str; 21] = [
     "truncated",
+    "out_of_range",
+    "missing_field",
+    "discrepancy",
+    "unknown_os",
     "invalid_value",
     "inconsistent",
     "missing_measure",
@@ -298,9 +305,28 @@ const FAULTS: [&str; 8] = [
     "unknown_measure",
     "date_after_period_end",
     "duplicate_measure",
+    "empty",
+    "period_mismatch",
+    "inconsistent_header",
+    "invalid_submitted_at",
+    "duplicate_file",
+    "resubmission",
+    "conflicting",
+    "inventory_invalid",
+    "inventory_without_return",
 ];
 
-/// Writes the reference table and landing zone under `root`; returns (organisations, files, device rows).
+/// A fault planted on purpose: the file (relative to the landing zone), the organisation, and
+/// the validation code it must raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planted {
+    pub file: String,
+    pub org_code: String,
+    pub code: &'static str,
+}
+
+/// Writes the reference table, the landing zone and `faults.csv` (every fault planted, with
+/// the code it must raise) under `root`; returns (organisations, files, device rows).
 pub fn generate(
     plan: &Plan,
     dict: &Dictionary,
@@ -322,6 +348,8 @@ pub fn generate(
     fs_err::write(root.join("reference/organisations.csv"), reference)?;
 
     let (mut files, mut devices) = (0usize, 0u64);
+    let mut planted: Vec<Planted> = Vec::new();
+    let mut next_fault = 0usize;
     let mut buffer = String::new();
     for back in (0..plan.periods).rev() {
         let mut period = plan.period;
@@ -330,50 +358,229 @@ pub fn generate(
         }
         let dir = root.join("landing").join(period.to_string());
         fs_err::create_dir_all(&dir)?;
+        let mut write = |relative: String, bytes: &[u8]| -> std::io::Result<String> {
+            let path = root.join("landing").join(&relative);
+            if let Some(parent) = path.parent() {
+                fs_err::create_dir_all(parent)?;
+            }
+            fs_err::write(path, bytes)?;
+            files += 1;
+            Ok(relative)
+        };
+        if plan.fault_rate > 0.0 {
+            // Two faults of the whole batch: a file named like nothing Baseline reads, and a
+            // return from an organisation the reference table does not know.
+            let letter = write(
+                format!("{period}/covering-letter-{period}.txt"),
+                b"Please find our return attached.\n",
+            )?;
+            planted.push(Planted {
+                file: letter,
+                org_code: String::new(),
+                code: "unrecognised_file",
+            });
+            let stranger = (0..36 * 36)
+                .map(|i| format!("R{}{}", ALNUM[i / 36] as char, ALNUM[i % 36] as char))
+                .find(|c| orgs.binary_search_by(|o| o.code.as_str().cmp(c)).is_err());
+            if let (Some(code), Some(model)) = (stranger, orgs.first()) {
+                let org = Org {
+                    code,
+                    name: String::new(),
+                    kind: model.kind.clone(),
+                    region: 0,
+                    icb: model.icb.clone(),
+                    devices: model.devices,
+                    quality: 1.0,
+                };
+                let values = measures(&org, period, None, dict, &mut rng, None).0;
+                let submitted = submitted_at(period, 3, &mut rng);
+                let file = write(
+                    format!("{period}/{}_{period}_return.json", org.code),
+                    &render("json", &org, period, &submitted, &values),
+                )?;
+                planted.push(Planted {
+                    file,
+                    org_code: org.code.clone(),
+                    code: "unknown_org",
+                });
+            }
+        }
+        let mut empty_planted = false;
         for (i, org) in orgs.iter().enumerate() {
-            if rng.unit() < 0.03 {
+            let silent = rng.unit() < 0.03;
+            let with_inventory = !org.kind.starts_with("gp") || rng.unit() < 0.2;
+            let mut fault = (rng.unit() < plan.fault_rate).then(|| {
+                next_fault += 1;
+                FAULTS[(plan.seed as usize + next_fault) % FAULTS.len()]
+            });
+            if fault == Some("empty") && std::mem::replace(&mut empty_planted, true) {
+                fault = Some("truncated"); // a second empty file would be a byte-equal copy
+            }
+            if silent && fault != Some("inventory_without_return") {
                 continue; // non-response
             }
-            let with_inventory = !org.kind.starts_with("gp") || rng.unit() < 0.2;
+            let mut plant = |file: &str, code: &'static str| {
+                planted.push(Planted {
+                    file: file.to_string(),
+                    org_code: org.code.clone(),
+                    code,
+                });
+            };
             buffer.clear();
             let derived = with_inventory.then(|| inventory(org, period, &mut rng, &mut buffer));
-            if let Some(m) = derived {
-                fs_err::write(
-                    dir.join(format!("{}_{period}_inventory.csv", org.code)),
-                    &buffer,
+            let mut inventory_used = derived.is_some();
+            if derived.is_some() {
+                if fault == Some("inventory_invalid") {
+                    buffer = buffer.replacen(",endpoint,", ",printer,", 1);
+                    inventory_used = false;
+                }
+                if fault == Some("unknown_os") {
+                    // An operating system missing from the lifecycle table: it counts as
+                    // unsupported, so the derived figures move by one device.
+                    if let Some(at) = buffer.find(",endpoint,") {
+                        let start = at + ",endpoint,".len();
+                        let end = start + buffer[start..].find(',').unwrap_or(0);
+                        buffer.replace_range(start..end, "Plan 9");
+                    }
+                }
+                let file = write(
+                    format!("{period}/{}_{period}_inventory.csv", org.code),
+                    buffer.as_bytes(),
                 )?;
-                files += 1;
-                devices += m[0] + m[4];
+                devices += derived.map_or(0, |m| m[0] + m[4]);
+                match fault {
+                    Some("inventory_invalid") => plant(&file, "invalid_value"),
+                    Some("unknown_os") => plant(&file, "unknown_os"),
+                    Some("inventory_without_return") => {
+                        plant(&file, "inventory_without_return");
+                        continue;
+                    }
+                    _ => {}
+                }
             }
-            let fault = (rng.unit() < plan.fault_rate)
-                .then(|| FAULTS[rng.below(FAULTS.len() as u64) as usize]);
-            let measures = measures(org, period, derived, dict, &mut rng, fault);
-            let next = period.next();
+            if fault == Some("inventory_without_return") {
+                continue; // no inventory to plant it on: the organisation is silent
+            }
+            let (mut values, measure_fault) = measures(
+                org,
+                period,
+                derived.filter(|_| inventory_used),
+                dict,
+                &mut rng,
+                fault,
+            );
+            if let (Some("discrepancy"), Some(m)) = (fault, derived.filter(|_| inventory_used))
+                && let Some(v) = values.iter_mut().find(|(k, _)| k == "endpoints_total")
+            {
+                v.1 = (m[0] * 2 + 50).to_string();
+            }
             let day = if fault == Some("late") {
                 12 + rng.below(10) as u32
             } else {
                 1 + rng.below(9) as u32
             };
-            let submitted = format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:00Z",
-                next.start().year(),
-                next.start().month(),
-                day,
-                8 + rng.below(10),
-                rng.below(60)
-            );
+            let submitted = submitted_at(period, day, &mut rng);
             let format = ["json", "csv", "xlsx"][i % 3];
-            let path = dir.join(format!("{}_{period}_return.{format}", org.code));
-            let bytes = render(format, org, period, &submitted, &measures);
-            let bytes = if fault == Some("truncated") {
-                bytes[..bytes.len() / 2].to_vec()
-            } else {
-                bytes
-            };
-            fs_err::write(path, bytes)?;
-            files += 1;
+            let name = format!("{}_{period}_return.{format}", org.code);
+            let mut bytes = render(format, org, period, &submitted, &values);
+            let mut codes: Vec<&'static str> = measure_fault.into_iter().collect();
+            match (fault, format) {
+                (Some("late"), _) => codes.push("late_submission"),
+                (Some("discrepancy"), _) if inventory_used => codes.push("discrepancy"),
+                (Some("missing_field"), "json") => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    let kept: Vec<&str> = text
+                        .lines()
+                        .filter(|l| !l.contains("\"submitted_at\""))
+                        .collect();
+                    bytes = (kept.join("\n") + "\n").into_bytes();
+                    codes.push("missing_field");
+                }
+                (Some("missing_field"), _) => {
+                    bytes = render(format, org, period, "", &values);
+                    codes.push("missing_field");
+                }
+                (Some("truncated"), "csv") => {
+                    // Half a CSV may still parse; bytes that are not UTF-8 never do.
+                    let middle = bytes.len() / 2;
+                    bytes.splice(middle..middle, [0xFF, 0xFE]);
+                    codes.push("unreadable_file");
+                }
+                (Some("truncated"), _) => {
+                    bytes.truncate(bytes.len() / 2);
+                    codes.push("unreadable_file");
+                }
+                (Some("empty"), _) => {
+                    bytes.clear();
+                    codes.push("empty_file");
+                }
+                (Some("period_mismatch"), _) => {
+                    bytes = render(format, org, period.previous(), &submitted, &values);
+                    codes.extend(["period_mismatch", "filename_mismatch"]);
+                }
+                (Some("inconsistent_header"), "csv") => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    let last = text.trim_end().rfind(&submitted).unwrap_or(0);
+                    let changed = format!(
+                        "{}{}{}",
+                        &text[..last],
+                        submitted.replace(":00Z", ":30Z"),
+                        &text[last + submitted.len()..]
+                    );
+                    bytes = changed.into_bytes();
+                    codes.push("inconsistent_header");
+                }
+                (Some("inconsistent_header" | "invalid_submitted_at"), _) => {
+                    bytes = render(
+                        format,
+                        org,
+                        period,
+                        submitted.trim_end_matches('Z'),
+                        &values,
+                    );
+                    codes.push("invalid_submitted_at");
+                }
+                _ => {}
+            }
+            let file = write(format!("{period}/{name}"), &bytes)?;
+            for code in codes {
+                plant(&file, code);
+            }
+            match fault {
+                Some("duplicate_file") => {
+                    let copy = write(format!("{period}/copies/{name}"), &bytes)?;
+                    plant(&copy, "duplicate_file");
+                }
+                Some("resubmission") => {
+                    // Every generated submission is at 08:00 or later: this one came first.
+                    let earlier = format!("{}-01T07:00:00Z", period.next());
+                    let first = write(
+                        format!("{period}/superseded/{name}"),
+                        &render(format, org, period, &earlier, &values),
+                    )?;
+                    plant(&first, "superseded");
+                }
+                Some("conflicting") => {
+                    let mut other = values.clone();
+                    if let Some(v) = other.iter_mut().find(|(k, _)| k == "staff_total") {
+                        v.1 = format!("{}", v.1.parse::<u64>().unwrap_or(0) + 1);
+                    }
+                    let second = write(
+                        format!("{period}/conflict/{name}"),
+                        &render(format, org, period, &submitted, &other),
+                    )?;
+                    plant(&file, "conflicting_resubmission");
+                    plant(&second, "conflicting_resubmission");
+                }
+                _ => {}
+            }
         }
     }
+    let mut table = String::from("file,org_code,code\n");
+    for p in &planted {
+        let _ = writeln!(table, "{},{},{}", p.file, p.org_code, p.code);
+    }
+    fs_err::write(root.join("faults.csv"), table)?;
     Ok((orgs.len(), files, devices))
 }
 
@@ -385,7 +592,7 @@ fn measures(
     dict: &Dictionary,
     rng: &mut Rng,
     fault: Option<&str>,
-) -> Vec<(String, String)> {
+) -> (Vec<(String, String)>, Option<&'static str>) {
     let q = org.quality;
     let trust = org.kind.ends_with("_trust");
     let endpoints = derived.map_or(org.devices as u64, |m| m[0]).max(1);
@@ -471,31 +678,68 @@ fn measures(
         values.push((measure.name.clone(), value));
     }
     let pick = |rng: &mut Rng, n: usize| rng.below(n as u64) as usize;
-    match fault {
-        Some("invalid_value") => {
-            let i = pick(rng, values.len());
-            values[i].1 = "twelve".into();
-        }
-        Some("inconsistent") => values[1].1 = (m[0] + 5).to_string(),
-        Some("missing_measure") => {
-            let i = pick(rng, values.len());
-            values.remove(i);
-        }
-        Some("unknown_measure") => values.push(("endpoints_on_windows_xp".into(), "3".into())),
-        Some("date_after_period_end") => {
-            if let Some(v) = values.iter_mut().find(|(k, _)| k.ends_with("_on")) {
-                v.1 = (period.end() + chrono::Duration::days(3))
-                    .format("%Y-%m-%d")
-                    .to_string();
+    let planted =
+        match fault {
+            Some("invalid_value") => {
+                let i = pick(rng, values.len());
+                values[i].1 = "twelve".into();
+                Some("invalid_value")
             }
-        }
-        Some("duplicate_measure") => {
-            let copy = values[0].clone();
-            values.push(copy);
-        }
-        _ => {}
-    }
-    values
+            Some("inconsistent") => {
+                values[1].1 = (m[0] + 5).to_string();
+                Some("inconsistent")
+            }
+            Some("missing_measure") => {
+                // Only a measure whose absence is an error: required of this type and not
+                // supplied by an accepted inventory.
+                let eligible: Vec<usize> = (0..values.len())
+                    .filter(|&i| {
+                        dict.get(&values[i].0).is_some_and(|m| {
+                            m.required
+                                && dict.org_types.in_group(&m.applies_to, &org.kind)
+                                && !(derived.is_some() && m.derive.is_some())
+                        })
+                    })
+                    .collect();
+                (!eligible.is_empty()).then(|| {
+                    values.remove(eligible[pick(rng, eligible.len())]);
+                    "missing_measure"
+                })
+            }
+            Some("unknown_measure") => {
+                values.push(("endpoints_on_windows_xp".into(), "3".into()));
+                Some("unknown_measure")
+            }
+            Some("date_after_period_end") => values
+                .iter_mut()
+                .find(|(k, _)| k.ends_with("_on"))
+                .map(|v| {
+                    v.1 = (period.end() + chrono::Duration::days(3))
+                        .format("%Y-%m-%d")
+                        .to_string();
+                    "date_after_period_end"
+                }),
+            Some("duplicate_measure") => {
+                let copy = values[0].clone();
+                values.push(copy);
+                Some("duplicate_measure")
+            }
+            _ => None,
+        };
+    (values, planted)
+}
+
+/// A submission time on `day` of the month after `period`.
+fn submitted_at(period: Period, day: u32, rng: &mut Rng) -> String {
+    let next = period.next();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:00Z",
+        next.start().year(),
+        next.start().month(),
+        day,
+        8 + rng.below(10),
+        rng.below(60)
+    )
 }
 
 fn render(

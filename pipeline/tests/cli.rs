@@ -262,14 +262,29 @@ fn generate_is_deterministic_for_a_seed_and_its_faults_are_caught() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let issues =
-        std::fs::read_to_string(dir.path().join("out/2026-10/validation/issues.csv")).unwrap();
-    assert!(
-        issues.lines().count() > 5,
-        "a 30% fault rate shows in the issues:\n{issues}"
+    // Every fault the generator planted in the period is reported on its file, with its code;
+    // nothing else is rejected.
+    let issues = common::read_csv(
+        &std::fs::read(dir.path().join("out/2026-10/validation/issues.csv")).unwrap(),
     );
-    assert!(
-        !issues.contains("unknown_org"),
-        "generated returns belong to generated organisations"
-    );
+    let planted = common::read_csv(&std::fs::read(dir.path().join("a/faults.csv")).unwrap());
+    let planted: Vec<&Vec<String>> = planted[1..]
+        .iter()
+        .filter(|f| f[0].starts_with("2026-10"))
+        .collect();
+    assert!(planted.len() > 5, "a 30% fault rate plants faults");
+    for fault in &planted {
+        assert!(
+            issues.iter().any(|i| i[1] == fault[0] && i[6] == fault[2]),
+            "{} is not reported for {}",
+            fault[2],
+            fault[0]
+        );
+    }
+    for error in issues.iter().filter(|i| i[5] == "error") {
+        assert!(
+            planted.iter().any(|f| f[0] == error[1]),
+            "an error on a file with no planted fault: {error:?}"
+        );
+    }
 }

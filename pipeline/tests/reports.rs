@@ -27,6 +27,23 @@ fn run_samples(out: &Path) -> PathBuf {
     out.join("2026-10/reports")
 }
 
+/// An organisation of the samples with a rejected measure on its accepted return: its page
+/// has outcomes, advice and issues.
+fn org_with_issues(out: &Path) -> String {
+    let issues = csv_rows(&read(&out.join("2026-10/validation/issues.csv")));
+    let status = csv_rows(&read(&out.join("2026-10/tables/org_status.csv")));
+    issues
+        .iter()
+        .filter(|i| i["code"] == "invalid_value" && i["file"].contains("_return."))
+        .map(|i| i["org_code"].clone())
+        .find(|code| {
+            status
+                .iter()
+                .any(|s| &s["org_code"] == code && s["status"] != "not_submitted")
+        })
+        .expect("the samples have an accepted return with an invalid value")
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -306,16 +323,40 @@ fn submitter_text_is_escaped_in_reports_and_neutralised_in_spreadsheets() {
     let dir = tempfile::tempdir().unwrap();
     let landing = dir.path().join("landing");
     std::fs::create_dir_all(&landing).unwrap();
-    let sample = workspace().join("data-samples/landing/2026-10/A81555_2026-10_return.csv");
-    let mut text = read(&sample);
-    text.push_str("A81555,2026-10,2026-11-04T17:58:00Z,<script>alert('measure')</script>,1,\r\n");
-    text.push_str("A81555,2026-10,2026-11-04T17:58:00Z,=HYPERLINK(\"http://x\"),1,\r\n");
-    text = text.replacen(
-        "endpoints_total,29,",
-        "endpoints_total,\"<img src=x onerror=alert('value')>\",",
-        1,
+    // A CSV return of the samples with no planted fault, made hostile.
+    let samples = workspace().join("data-samples");
+    let faulty = read(&samples.join("faults.csv"));
+    let name = files_below(&samples.join("landing/2026-10"))
+        .into_iter()
+        .find(|f| f.ends_with("_return.csv") && !f.contains('/') && !faulty.contains(f.as_str()))
+        .expect("a clean CSV return");
+    let org = name.split('_').next().unwrap().to_string();
+    let mut text = read(&samples.join("landing/2026-10").join(&name));
+    let submitted = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .to_string();
+    text.push_str(&format!(
+        "{org},2026-10,{submitted},<script>alert('measure')</script>,1,\n"
+    ));
+    text.push_str(&format!(
+        "{org},2026-10,{submitted},=HYPERLINK(\"http://x\"),1,\n"
+    ));
+    let total = text
+        .lines()
+        .find(|l| l.contains(",endpoints_total,"))
+        .unwrap()
+        .to_string();
+    let hostile = format!(
+        "{},\"<img src=x onerror=alert('value')>\",",
+        total.rsplitn(3, ',').nth(2).unwrap()
     );
-    std::fs::write(landing.join("A81555_2026-10_return.csv"), &text).unwrap();
+    text = text.replacen(&total, &hostile, 1);
+    std::fs::write(landing.join(&name), &text).unwrap();
     let contract = contract();
     run_batch(
         local(&landing),
@@ -328,7 +369,7 @@ fn submitter_text_is_escaped_in_reports_and_neutralised_in_spreadsheets() {
         Limits::default(),
     );
     let run = dir.path().join("out/2026-10");
-    let page = read(&run.join("reports/orgs/A81555.html"));
+    let page = read(&run.join(format!("reports/orgs/{org}.html")));
     assert!(
         page.contains("&lt;script&gt;alert("),
         "the hostile measure name is shown, escaped"
@@ -402,7 +443,9 @@ fn the_sample_reports_match_their_snapshots() {
     insta::assert_snapshot!("public", strip(read(&reports.join("public.html"))));
     insta::assert_snapshot!(
         "org_with_issues",
-        strip(read(&reports.join("orgs/RA0.html")))
+        strip(read(
+            &reports.join(format!("orgs/{}.html", org_with_issues(out.path())))
+        ))
     );
     insta::assert_snapshot!(
         "org_without_return",
@@ -421,7 +464,8 @@ fn the_reports_open_cleanly_in_a_headless_browser() {
     let out = tempfile::tempdir().unwrap();
     let reports = run_samples(out.path());
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
-    let pages = ["national.html", "public.html", "orgs/RA0.html"];
+    let org_page = format!("orgs/{}.html", org_with_issues(out.path()));
+    let pages = ["national.html", "public.html", org_page.as_str()];
     let output = std::process::Command::new("node")
         .arg(workspace().join("ci/browser-check.js"))
         .arg(&shots)
