@@ -1,7 +1,7 @@
 // Opens each report given on the command line in headless Chromium (Debian's, driven by
 // playwright-core) from file://, and prints one JSON line per report: console errors, page
 // errors, dialogs opened (a script that ran), requests to anything but file: and data:, the
-// size of every chart, and where its full-page screenshot was saved.
+// size of every chart, and where its full-page screenshot and its print to PDF were saved.
 //
 //   node ci/browser-check.js SCREENSHOT_DIR FILE...
 // Needs NODE_PATH to hold playwright-core and BASELINE_CHROMIUM to name the browser.
@@ -43,6 +43,10 @@ async function check(file, shots) {
     const shot = path.join(shots, path.basename(path.dirname(file)) + "-" + path.basename(file, ".html") + ".png");
     await page.screenshot({ path: shot, fullPage: true });
     result.screenshot = shot;
+    // Print to PDF as a reader would, with the print stylesheet.
+    await page.emulateMedia({ media: "print" });
+    result.pdf = shot.replace(/\.png$/, ".pdf");
+    await page.pdf({ path: result.pdf, format: "A4", printBackground: true });
   } finally {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });

@@ -511,5 +511,10 @@ fn the_reports_open_cleanly_in_a_headless_browser() {
             std::fs::metadata(shot).unwrap().len() > 10_000,
             "{shot} is a real screenshot"
         );
+        let pdf = std::fs::read(r["pdf"].as_str().unwrap()).unwrap();
+        assert!(
+            pdf.starts_with(b"%PDF") && pdf.len() > 10_000,
+            "{file} prints to PDF"
+        );
     }
 }

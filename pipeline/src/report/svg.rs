@@ -144,18 +144,22 @@ pub fn bars(id: &str, title: &str, bars: &[Bar], marker: Option<(f64, &str)>) ->
     svg
 }
 
-/// Lines over periods on a 0-100 scale, one per series, each labelled at its last point.
+/// Lines over periods on a 0-100 scale, one per series, with a legend below (labels at the
+/// line ends would overlap where series run close together).
 pub fn lines(id: &str, title: &str, periods: &[String], series: &[(String, Vec<f64>)]) -> String {
-    let plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
-    let height = 220.0;
-    let bottom = height - 28.0;
+    let left = 60.0;
+    let plot = WIDTH - left - 40.0;
+    let per_row = 4;
+    let legend_rows = series.len().div_ceil(per_row) as f64;
+    let bottom = 200.0;
+    let height = bottom + 30.0 + 20.0 * legend_rows;
     let span = bottom - TOP;
     let step = if periods.len() > 1 {
         plot / (periods.len() - 1) as f64
     } else {
         0.0
     };
-    let x_of = |i: usize| LABEL_WIDTH + step * i as f64;
+    let x_of = |i: usize| left + step * i as f64;
     let y_of = |v: f64| bottom - span * v.clamp(0.0, 100.0) / 100.0;
     let mut svg = String::new();
     let _ = write!(
@@ -167,9 +171,9 @@ pub fn lines(id: &str, title: &str, periods: &[String], series: &[(String, Vec<f
         let y = y_of(f64::from(tick));
         let _ = write!(
             svg,
-            r#"<line class="grid" x1="{LABEL_WIDTH}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{tick}%</text>"#,
-            LABEL_WIDTH + plot,
-            LABEL_WIDTH - 6.0,
+            r#"<line class="grid" x1="{left:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{tick}%</text>"#,
+            left + plot,
+            left - 6.0,
             y + 4.0
         );
     }
@@ -202,15 +206,20 @@ pub fn lines(id: &str, title: &str, periods: &[String], series: &[(String, Vec<f
                 y_of(*v)
             );
         }
-        if let Some(last) = values.last() {
-            let _ = write!(
-                svg,
-                r#"<text class="label" x="{:.1}" y="{:.1}">{}</text>"#,
-                x_of(values.len() - 1) + 8.0,
-                y_of(*last) + 4.0,
-                escape(name)
-            );
-        }
+        let (row, column) = (k / per_row, k % per_row);
+        let (x, y) = (
+            20.0 + column as f64 * (WIDTH - 40.0) / per_row as f64,
+            bottom + 36.0 + 20.0 * row as f64,
+        );
+        let _ = write!(
+            svg,
+            r#"<line class="{class}" x1="{x:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke-width="3"/><text class="label" x="{:.1}" y="{y:.1}">{}</text>"#,
+            y - 4.0,
+            x + 18.0,
+            y - 4.0,
+            x + 24.0,
+            escape(name)
+        );
     }
     svg.push_str("</svg>");
     svg
