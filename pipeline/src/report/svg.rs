@@ -26,6 +26,14 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The opening of a chart: its size, and its title for screen readers.
+fn open(id: &str, title: &str, height: f64) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
+        escape(title)
+    )
+}
+
 /// One segment of a bar: its share of the whole (0 to 100), its CSS class and its label.
 #[derive(Debug, Clone)]
 pub struct Segment {
@@ -73,12 +81,7 @@ pub fn bars(id: &str, title: &str, bars: &[Bar], marker: Option<(f64, &str)>) ->
     let legend_height = if legend.is_empty() { 0.0 } else { ROW };
     let axis = TOP + ROW * bars.len() as f64;
     let height = axis + 20.0 + legend_height;
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
-        escape(title)
-    );
+    let mut svg = open(id, title, height);
     for tick in [0, 25, 50, 75, 100] {
         let x = LABEL_WIDTH + plot * f64::from(tick) / 100.0;
         let _ = write!(
@@ -161,12 +164,7 @@ pub fn lines(id: &str, title: &str, periods: &[String], series: &[(String, Vec<f
     };
     let x_of = |i: usize| left + step * i as f64;
     let y_of = |v: f64| bottom - span * v.clamp(0.0, 100.0) / 100.0;
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
-        escape(title)
-    );
+    let mut svg = open(id, title, height);
     for tick in [0, 25, 50, 75, 100] {
         let y = y_of(f64::from(tick));
         let _ = write!(
