@@ -117,6 +117,9 @@ struct Settings {
     reference: Option<PathBuf>,
     standards: Option<PathBuf>,
     concurrency: Option<usize>,
+    /// `[limits]`: what a submitted file may hold (see `ingest::Limits` for each and its default).
+    #[serde(default)]
+    limits: Limits,
 }
 
 fn settings(path: Option<&Path>) -> Result<Settings> {
@@ -212,7 +215,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => {
             run_command(args, settings(cli.config.as_deref())?, contract, &schemas)
         }
-        Command::Validate(args) => validate_command(args, contract),
+        Command::Validate(args) => {
+            validate_command(args, settings(cli.config.as_deref())?.limits, contract)
+        }
         Command::Template(args) => template_command(args, contract),
         Command::Standards(command) => standards_command(command, contract, &schemas),
         Command::Generate(args) => generate_command(args, contract),
@@ -283,7 +288,7 @@ fn run_command(
             .standards
             .or(settings.standards)
             .unwrap_or_else(|| schemas.join("standards")),
-        limits: Limits::default(),
+        limits: settings.limits,
         run_id: run_id(),
         concurrency: args.concurrency.or(settings.concurrency).unwrap_or(32),
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr())
@@ -381,7 +386,7 @@ fn print_summary(s: &RunSummary) {
     println!("  manifest.json, tables/ (CSV and Parquet), validation/issues.csv, quarantine/");
 }
 
-fn validate_command(args: ValidateArgs, contract: Contract) -> Result<ExitCode> {
+fn validate_command(args: ValidateArgs, limits: Limits, contract: Contract) -> Result<ExitCode> {
     let orgs = args
         .reference
         .as_deref()
@@ -397,7 +402,7 @@ fn validate_command(args: ValidateArgs, contract: Contract) -> Result<ExitCode> 
             &contract,
             orgs.as_ref(),
             args.period,
-            Limits::default(),
+            limits,
         ));
     }
     let errors = all.iter().filter(|i| i.severity == Severity::Error).count();

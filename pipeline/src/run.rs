@@ -11,6 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use crate::aggregate::{self, GapRow, insights};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations, Severity};
+use crate::ingest::names::FileName;
 use crate::ingest::{self, Listing};
 use crate::manifest;
 use crate::output;
@@ -152,9 +153,16 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
             p.advance(done as u64);
         }
     };
+    let limit = |name: &FileName| config.limits.max_bytes(name.kind);
     // Returns are small and many: all read at once, concurrently.
-    let returns =
-        ingest::read_all(&config.input, return_files, config.concurrency, advance).await?;
+    let returns = ingest::read_all(
+        &config.input,
+        return_files,
+        config.concurrency,
+        limit,
+        advance,
+    )
+    .await?;
     tracing::info!(files = returns.len(), "read the period's returns");
     lap("ingest", &mut timings);
 
@@ -171,7 +179,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let reader = async {
         let mut done = read_returns;
         for chunk in ingest::chunks(inventory_files, INVENTORY_BATCH, INVENTORY_CHUNK_BYTES) {
-            let loaded = ingest::read_all(&config.input, chunk, config.concurrency, |n| {
+            let loaded = ingest::read_all(&config.input, chunk, config.concurrency, limit, |n| {
                 advance(done + n)
             })
             .await?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures::StreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -134,25 +134,31 @@ impl Location {
     /// Every object below the location, sorted by key.
     pub async fn list(&self) -> Result<Vec<Entry>, StorageError> {
         let prefix = (!self.root.as_ref().is_empty()).then_some(&self.root);
-        let metas: Vec<_> = self
-            .store
-            .list(prefix)
-            .try_collect()
-            .await
-            .map_err(|e| self.error("list", "", e))?;
-        let mut entries: Vec<Entry> = metas
-            .into_iter()
-            .filter_map(|meta| {
-                let parts: Vec<String> = match meta.location.prefix_match(&self.root) {
-                    Some(parts) => parts.map(|p| p.as_ref().to_string()).collect(),
-                    None => return None,
-                };
-                Some(Entry {
-                    key: parts.join("/"),
-                    size: meta.size,
-                })
-            })
-            .collect();
+        let mut listing = self.store.list(prefix);
+        let mut entries: Vec<Entry> = Vec::new();
+        while let Some(item) = listing.next().await {
+            match item {
+                Ok(meta) => {
+                    if let Some(parts) = meta.location.prefix_match(&self.root) {
+                        let parts: Vec<String> = parts.map(|p| p.as_ref().to_string()).collect();
+                        entries.push(Entry {
+                            key: parts.join("/"),
+                            size: meta.size,
+                        });
+                    }
+                }
+                // A name the store itself refuses (a control character, say) must not stop the
+                // listing of every other file: it is listed as it is, and the batch reports it
+                // as unsafe and never reads it.
+                Err(object_store::Error::InvalidPath {
+                    source: object_store::path::Error::BadSegment { path, .. },
+                }) => entries.push(Entry {
+                    key: path.trim_start_matches('/').to_string(),
+                    size: 0,
+                }),
+                Err(e) => return Err(self.error("list", "", e)),
+            }
+        }
         entries.sort();
         Ok(entries)
     }

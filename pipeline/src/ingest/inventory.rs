@@ -7,6 +7,7 @@ use std::io::Cursor;
 use bytes::Bytes;
 use polars::prelude::*;
 
+use super::Limits;
 use super::names::InventoryFormat;
 use super::returns::ReadFault;
 use crate::contract::InventorySpec;
@@ -39,10 +40,70 @@ fn polars_fault(what: &str, e: PolarsError) -> ReadFault {
 
 /// Reads an inventory. CSV lines count the header as line 1; Parquet "lines" are row numbers
 /// counted the same way, so that row 1 of data is line 2 in both.
+/// A reader that fails on a file in a way nobody foresaw makes it unreadable; it never stops
+/// the batch.
 pub fn read_inventory(
     format: InventoryFormat,
     bytes: Bytes,
     spec: &InventorySpec,
+    limits: &Limits,
+) -> Result<Inventory, ReadFault> {
+    std::panic::catch_unwind(|| read_within(format, bytes, spec, limits)).unwrap_or_else(|_| {
+        Err(ReadFault::unreadable(
+            "the inventory could not be read: the reader failed on its content; export it again",
+        ))
+    })
+}
+
+/// Rows and columns, from the bytes or the Parquet footer, before any row is parsed.
+fn check_shape(
+    format: InventoryFormat,
+    bytes: &Bytes,
+    spec: &InventorySpec,
+    limits: &Limits,
+) -> Result<(), ReadFault> {
+    let (rows, columns) = match format {
+        InventoryFormat::Csv => {
+            let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+            let rows = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            (
+                rows.saturating_sub(1),
+                header.iter().filter(|&&b| b == b',').count() + 1,
+            )
+        }
+        InventoryFormat::Parquet => {
+            let mut reader = ParquetReader::new(Cursor::new(bytes.clone()));
+            let rows = reader
+                .num_rows()
+                .map_err(|e| polars_fault("the inventory is not a readable Parquet file", e))?;
+            let columns = reader
+                .schema()
+                .map_err(|e| polars_fault("the inventory is not a readable Parquet file", e))?
+                .len();
+            (rows as u64, columns)
+        }
+    };
+    if rows > limits.max_inventory_rows {
+        return Err(ReadFault::too_large(format!(
+            "the inventory has {rows} rows, over the limit of {}; split it by site and send the largest devices first",
+            limits.max_inventory_rows
+        )));
+    }
+    if columns > limits.max_columns {
+        return Err(ReadFault::too_large(format!(
+            "the inventory has {columns} columns, over the limit of {}; keep the {} columns of the contract",
+            limits.max_columns,
+            spec.columns.len()
+        )));
+    }
+    Ok(())
+}
+
+fn read_within(
+    format: InventoryFormat,
+    bytes: Bytes,
+    spec: &InventorySpec,
+    limits: &Limits,
 ) -> Result<Inventory, ReadFault> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ReadFault {
@@ -50,6 +111,7 @@ pub fn read_inventory(
             message: "the inventory is empty: export it again and resubmit it".into(),
         });
     }
+    check_shape(format, &bytes, spec, limits)?;
     let frame = match format {
         InventoryFormat::Csv => CsvReadOptions::default()
             .with_has_header(true)

@@ -5,6 +5,7 @@
 //! validation's job.
 
 pub mod inventory;
+mod limits;
 pub mod names;
 pub mod returns;
 
@@ -14,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::period::Period;
 use crate::storage::{Entry, Location, StorageError};
+pub use limits::{Limits, json_depth, unpacked_size};
 use names::FileName;
 
 /// What the listing of a landing zone holds, before any file is read.
@@ -21,7 +23,8 @@ use names::FileName;
 pub struct Listing {
     /// Recognised files, with what their names say, sorted by key.
     pub recognised: Vec<(Entry, FileName)>,
-    /// Files that are neither a return nor an inventory by name.
+    /// Files that are neither a return nor an inventory by name, and files whose key is not
+    /// safe to use as a path (`names::is_safe_key`).
     pub unrecognised: Vec<Entry>,
 }
 
@@ -29,6 +32,11 @@ impl Listing {
     pub fn from_entries(entries: Vec<Entry>) -> Self {
         let mut listing = Listing::default();
         for entry in entries {
+            // A key unsafe to rebuild as a path is never read, whatever its name says.
+            if !names::is_safe_key(&entry.key) {
+                listing.unrecognised.push(entry);
+                continue;
+            }
             match names::recognise(names::base_name(&entry.key)) {
                 Some(name) => listing.recognised.push((entry, name)),
                 None => listing.unrecognised.push(entry),
@@ -59,8 +67,13 @@ pub async fn list(landing: &Location) -> Result<Listing, StorageError> {
 pub struct Loaded {
     pub entry: Entry,
     pub name: FileName,
+    /// Empty when the file was not read (see `unread`).
     pub bytes: Bytes,
+    /// Empty when the file was not read.
     pub sha256: String,
+    /// The listing gave a size over the limit, so the file was not read at all: no file is
+    /// ever held in memory whole before its size is known to be acceptable.
+    pub unread: bool,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -97,16 +110,28 @@ pub fn chunks(
 }
 
 /// Reads `files` with at most `concurrency` reads in flight; the result is in input order.
+/// A file whose listed size is over `limit` of its name is not read (`Loaded::unread`).
 /// `on_read` hears how many files have been read so far.
 pub async fn read_all(
     landing: &Location,
     files: Vec<(Entry, FileName)>,
     concurrency: usize,
+    limit: impl Fn(&FileName) -> u64,
     on_read: impl Fn(usize),
 ) -> Result<Vec<Loaded>, StorageError> {
     let mut done = 0;
+    let limit = &limit;
     futures::stream::iter(files)
         .map(|(entry, name)| async move {
+            if entry.size > limit(&name) {
+                return Ok(Loaded {
+                    entry,
+                    name,
+                    bytes: Bytes::new(),
+                    sha256: String::new(),
+                    unread: true,
+                });
+            }
             let bytes = landing.read(&entry.key).await?;
             let sha256 = sha256_hex(&bytes);
             Ok::<_, StorageError>(Loaded {
@@ -114,6 +139,7 @@ pub async fn read_all(
                 name,
                 bytes,
                 sha256,
+                unread: false,
             })
         })
         .buffered(concurrency.max(1))

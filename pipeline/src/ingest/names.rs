@@ -28,6 +28,30 @@ impl FileKind {
     }
 }
 
+/// Whether a landing-zone key is safe to read and to rebuild as a path (the quarantine copies
+/// rejected files under their own keys): relative, no empty, `.` or `..` segment, and only
+/// letters, digits, spaces and `._-()+,` in each segment. Anything else is reported and
+/// skipped, never read.
+pub fn is_safe_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key.starts_with('/')
+        && key.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || " ._-()+,".contains(c))
+        })
+}
+
+/// A key as it can be shown safely in an issue: control characters replaced by `?`.
+pub fn printable(key: &str) -> String {
+    key.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 /// What a recognised file name says: organisation code (as written), period and kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName {
@@ -75,6 +99,29 @@ pub fn base_name(key: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsafe_keys_are_told_apart() {
+        for safe in [
+            "2026-10/RA0_2026-10_return.json",
+            "late ones/Covering letter (v2).pdf",
+        ] {
+            assert!(is_safe_key(safe), "{safe}");
+        }
+        for unsafe_key in [
+            "../RA0_2026-10_return.json",
+            "2026-10/../../etc/RA0_2026-10_return.json",
+            "/abs/RA0_2026-10_return.json",
+            "2026-10//RA0_2026-10_return.json",
+            "2026-10/./RA0_2026-10_return.json",
+            "2026-10/RA0_2026-10_return.json\n",
+            "2026-10/R\u{202e}A0_2026-10_return.json",
+            "2026-10\\RA0_2026-10_return.json",
+            "",
+        ] {
+            assert!(!is_safe_key(unsafe_key), "{unsafe_key:?}");
+        }
+    }
 
     #[test]
     fn recognises_returns_and_inventories_case_insensitively() {

@@ -91,21 +91,7 @@ pub const INVENTORY_BATCH: usize = 256;
 /// Stack of the threads that parse files.
 pub const PARSER_STACK: usize = 64 << 20;
 
-/// Size limits, checked before a file is parsed.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_return_bytes: u64,
-    pub max_inventory_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_return_bytes: 10 << 20,
-            max_inventory_bytes: 1 << 30,
-        }
-    }
-}
+pub use crate::ingest::Limits;
 
 /// Everything a batch is judged against.
 #[derive(Debug, Clone, Copy)]
@@ -142,11 +128,23 @@ impl Batch<'_> {
         let mut records: BTreeMap<String, FileRecord> = BTreeMap::new();
 
         for entry in unrecognised {
-            issues.file(
-                &Site { file: entry.key.clone(), org_code: String::new() },
-                Code::UnrecognisedFile,
-                "the file is not named as a return ({org_code}_{YYYY-MM}_return.json, .csv or .xlsx) or an inventory ({org_code}_{YYYY-MM}_inventory.csv or .parquet) and is ignored; rename it if it is one",
-            );
+            let site = Site {
+                file: crate::ingest::names::printable(&entry.key),
+                org_code: String::new(),
+            };
+            if crate::ingest::names::is_safe_key(&entry.key) {
+                issues.file(
+                    &site,
+                    Code::UnrecognisedFile,
+                    "the file is not named as a return ({org_code}_{YYYY-MM}_return.json, .csv or .xlsx) or an inventory ({org_code}_{YYYY-MM}_inventory.csv or .parquet) and is ignored; rename it if it is one",
+                );
+            } else {
+                issues.file(
+                    &site,
+                    Code::UnrecognisedFile,
+                    "the file's path has a part Baseline does not accept (`..`, an absolute or empty part, or a character other than letters, digits, spaces and ._-()+,); it was not read: rename it",
+                );
+            }
         }
 
         // Byte-equal copies are one submission: the first path in sorted order is used.
@@ -178,7 +176,7 @@ impl Batch<'_> {
                 .map(|mut f| {
                     let parsed = match f.name.kind {
                         FileKind::Return(format) => {
-                            read_return(format, &std::mem::take(&mut f.bytes))
+                            read_return(format, &std::mem::take(&mut f.bytes), &self.limits)
                         }
                         FileKind::Inventory(_) => unreachable!("split above"),
                     };
@@ -298,9 +296,12 @@ impl Batch<'_> {
                     .into_par_iter()
                     .map(|mut f| {
                         let parsed = match f.name.kind {
-                            FileKind::Inventory(format) => {
-                                read_inventory(format, std::mem::take(&mut f.bytes), spec)
-                            }
+                            FileKind::Inventory(format) => read_inventory(
+                                format,
+                                std::mem::take(&mut f.bytes),
+                                spec,
+                                &self.limits,
+                            ),
                             FileKind::Return(_) => unreachable!("split above"),
                         };
                         (f, parsed)
@@ -490,8 +491,9 @@ impl Batch<'_> {
 }
 
 impl Batch<'_> {
-    /// Lets a file through to parsing unless it is a byte-equal copy of one already seen
-    /// (`duplicate_file`; the first path in sorted order is used) or over its size limit.
+    /// Lets a file through to parsing unless it is over its size limit (`file_too_large`) or a
+    /// byte-equal copy of one already seen (`duplicate_file`; the first path in sorted order is
+    /// used).
     fn admit(
         &self,
         f: Loaded,
@@ -500,6 +502,17 @@ impl Batch<'_> {
         records: &mut BTreeMap<String, FileRecord>,
     ) -> Option<Loaded> {
         let site = Site::of(&f);
+        let limit = self.limits.max_bytes(f.name.kind);
+        let size = f.entry.size.max(f.bytes.len() as u64);
+        if f.unread || size > limit {
+            issues.file(
+                &site,
+                Code::FileTooLarge,
+                format!("the file is {size} bytes, over the limit of {limit} bytes, and was not read; remove anything that is not part of the submission"),
+            );
+            record(records, &f, Disposition::Rejected);
+            return None;
+        }
         let key = (f.name.kind.is_return(), f.sha256.clone());
         if let Some(original) = first_of.get(&key) {
             issues.file(
@@ -511,20 +524,6 @@ impl Batch<'_> {
             return None;
         }
         first_of.insert(key, f.entry.key.clone());
-        let limit = if f.name.kind.is_return() {
-            self.limits.max_return_bytes
-        } else {
-            self.limits.max_inventory_bytes
-        };
-        if f.bytes.len() as u64 > limit {
-            issues.file(
-                &site,
-                Code::FileTooLarge,
-                format!("the file is {} bytes, over the limit of {limit} bytes; remove anything that is not part of the return", f.bytes.len()),
-            );
-            record(records, &f, Disposition::Rejected);
-            return None;
-        }
         Some(f)
     }
 }
@@ -574,7 +573,11 @@ pub(super) fn report_bad_cells(
             Code::InvalidValue,
             "",
             Some(cell.line),
-            format!("{} '{}' is not {expected}", cell.column, cell.value),
+            format!(
+                "{} '{}' is not {expected}",
+                cell.column,
+                crate::ingest::returns::clip(&cell.value)
+            ),
         );
     }
     let unlisted = inventory.bad_cell_count - inventory.bad_cells.len();

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{Issues, Site};
 use crate::contract::{Code, Organisation, Organisations};
 use crate::ingest::names::FileName;
-use crate::ingest::returns::{Field, HEADER_FIELDS, RawReturn};
+use crate::ingest::returns::{Field, HEADER_FIELDS, RawReturn, clip};
 use crate::period::Period;
 
 /// What the header of a return says once checked.
@@ -80,7 +80,7 @@ pub fn check_header<'o>(
             issues.file(
                 &site,
                 Code::PeriodMismatch,
-                format!("period '{text}' is not a month written YYYY-MM; give the month the return covers"),
+                format!("period '{}' is not a month written YYYY-MM; give the month the return covers", clip(text)),
             );
             None
         }
@@ -102,7 +102,7 @@ pub fn check_header<'o>(
             issues.file(
                 &site,
                 Code::InvalidSubmittedAt,
-                format!("submitted_at '{text}' is not a timestamp with a time zone; write it like 2026-11-04T09:12:00Z"),
+                format!("submitted_at '{}' is not a timestamp with a time zone; write it like 2026-11-04T09:12:00Z", clip(text)),
             );
             return None;
         };
@@ -123,7 +123,7 @@ pub fn check_header<'o>(
         let found = if d.found.is_empty() {
             "blank".to_string()
         } else {
-            format!("'{}'", d.found)
+            format!("'{}'", clip(&d.found))
         };
         issues.push(
             &site,

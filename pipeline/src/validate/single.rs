@@ -52,11 +52,7 @@ pub fn check_file(
             }
         }
     };
-    let limit = if kind.is_return() {
-        limits.max_return_bytes
-    } else {
-        limits.max_inventory_bytes
-    };
+    let limit = limits.max_bytes(kind);
     if bytes.len() as u64 > limit {
         issues.file(
             &site,
@@ -70,7 +66,7 @@ pub fn check_file(
     }
 
     match kind {
-        FileKind::Return(format) => match read_return(format, &bytes) {
+        FileKind::Return(format) => match read_return(format, &bytes, &limits) {
             Err(fault) => issues.file(&site, fault.code, fault.message),
             Ok(raw) => {
                 let header = check_header(&raw, file, name.as_ref(), period, orgs, &mut issues);
@@ -110,7 +106,7 @@ pub fn check_file(
             }
         },
         FileKind::Inventory(format) => {
-            match read_inventory(format, bytes, &contract.dictionary.inventory) {
+            match read_inventory(format, bytes, &contract.dictionary.inventory, &limits) {
                 Err(fault) => issues.file(&site, fault.code, fault.message),
                 Ok(inventory) => {
                     report_bad_cells(

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::contract::{Code, Measure, MeasureType};
-use crate::ingest::returns::RawValue;
+use crate::ingest::returns::{RawValue, clip};
 
 /// A measure's value once typed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,14 +103,14 @@ fn count(raw: &RawValue) -> Result<u64, Rejection> {
             {
                 return Err((
                     Code::OutOfRange,
-                    format!("{text} is negative; a count cannot be below 0"),
+                    format!("{} is negative; a count cannot be below 0", clip(text)),
                 ));
             }
             let digits = digits_grouped(text).ok_or_else(|| invalid(raw, COUNT))?;
             digits.parse().map_err(|_| {
                 (
                     Code::OutOfRange,
-                    format!("{text} is too large to be a count"),
+                    format!("{} is too large to be a count", clip(text)),
                 )
             })
         }
@@ -147,7 +147,7 @@ fn money(raw: &RawValue) -> Result<f64, Rejection> {
                     if negative {
                         return Err((
                             Code::OutOfRange,
-                            format!("{text} is negative; spend cannot be below 0"),
+                            format!("{} is negative; spend cannot be below 0", clip(text)),
                         ));
                     }
                     format!("{whole}.{fraction}0")

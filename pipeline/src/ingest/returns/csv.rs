@@ -1,9 +1,13 @@
 //! CSV returns: long form, one measure a row, UTF-8 with an optional byte order mark.
 
-use super::{RawReturn, RawValue, ReadFault, Table};
+use super::{RawReturn, RawValue, ReadFault, Table, check_shape};
+use crate::ingest::Limits;
 use crate::ingest::names::ReturnFormat;
 
-pub(super) fn read(content: &[u8]) -> Result<RawReturn, ReadFault> {
+pub(super) fn read(content: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault> {
+    // Rows are counted before any is parsed (blank lines too: a bound, not a count).
+    let lines = content.iter().filter(|&&b| b == b'\n').count();
+    check_shape(0, lines.saturating_sub(1), limits)?;
     if let Err(e) = std::str::from_utf8(content) {
         let line = content[..e.valid_up_to()]
             .iter()
@@ -55,6 +59,7 @@ pub(super) fn read(content: &[u8]) -> Result<RawReturn, ReadFault> {
         counted_to = start.max(counted_to);
         match &columns {
             None => {
+                check_shape(record.len(), 0, limits)?;
                 columns = Some(
                     record
                         .iter()

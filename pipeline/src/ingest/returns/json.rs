@@ -61,16 +61,17 @@ pub(super) fn read(content: &[u8]) -> Result<RawReturn, ReadFault> {
         Some(Value::String(s)) => Field::Present(s.trim().to_string()),
         Some(other) => Field::Present(other.to_string()),
     };
-    let comments: Vec<(String, Value)> = doc.comments.map(|c| c.0).unwrap_or_default();
-    let comment_for = |name: &str| {
-        comments
-            .iter()
-            .rev()
-            .find(|(k, _)| k.trim() == name)
-            .and_then(|(_, v)| match v {
-                Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-                _ => None,
-            })
+    // The last comment given for each measure, found by name (one pass, not one a measure).
+    let comments: std::collections::HashMap<String, Value> = doc
+        .comments
+        .map(|c| c.0)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.trim().to_string(), v))
+        .collect();
+    let comment_for = |name: &str| match comments.get(name) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        _ => None,
     };
 
     let entries = doc.measures.map(|m| m.0).unwrap_or_default();

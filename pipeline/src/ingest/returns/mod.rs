@@ -8,6 +8,7 @@ mod xlsx;
 use chrono::{Datelike, NaiveDate};
 
 use super::names::ReturnFormat;
+use super::{Limits, json_depth, unpacked_size};
 use crate::contract::Code;
 
 /// A header field (org_code, period, submitted_at) as found in the file.
@@ -42,12 +43,28 @@ pub enum RawValue {
     Other(String),
 }
 
+/// Submitted text as an issue message quotes it: at most 60 characters, control characters
+/// replaced, so that one hostile cell cannot fill the issues table.
+pub fn clip(text: &str) -> String {
+    const SHOWN: usize = 60;
+    let count = text.chars().count();
+    let mut shown: String = text
+        .chars()
+        .take(SHOWN)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if count > SHOWN {
+        shown.push_str(&format!("... ({count} characters)"));
+    }
+    shown
+}
+
 impl RawValue {
     /// How the value reads in a message to the submitter.
     pub fn shown(&self) -> String {
         match self {
             RawValue::Empty => "(empty)".into(),
-            RawValue::Text(t) => format!("'{t}'"),
+            RawValue::Text(t) => format!("'{}'", clip(t)),
             RawValue::Bool(b) => b.to_string(),
             RawValue::Number(n) => n.to_string(),
             RawValue::Date(d) => d.to_string(),
@@ -93,6 +110,13 @@ pub struct ReadFault {
 }
 
 impl ReadFault {
+    pub(crate) fn too_large(message: impl Into<String>) -> Self {
+        ReadFault {
+            code: Code::FileTooLarge,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn unreadable(message: impl Into<String>) -> Self {
         ReadFault {
             code: Code::UnreadableFile,
@@ -104,8 +128,25 @@ impl ReadFault {
 /// The names of the header fields, in the order they are reported.
 pub const HEADER_FIELDS: [&str; 3] = ["org_code", "period", "submitted_at"];
 
-/// Reads a return of the given format.
-pub fn read_return(format: ReturnFormat, bytes: &[u8]) -> Result<RawReturn, ReadFault> {
+/// Reads a return of the given format, within `limits`. A reader that fails on a file in a way
+/// nobody foresaw makes it unreadable; it never stops the batch.
+pub fn read_return(
+    format: ReturnFormat,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<RawReturn, ReadFault> {
+    std::panic::catch_unwind(|| read_within(format, bytes, limits)).unwrap_or_else(|_| {
+        Err(ReadFault::unreadable(
+            "the file could not be read: the reader failed on its content; export it again from the template",
+        ))
+    })
+}
+
+fn read_within(
+    format: ReturnFormat,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<RawReturn, ReadFault> {
     let content = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if content.iter().all(u8::is_ascii_whitespace) {
         return Err(ReadFault {
@@ -113,11 +154,66 @@ pub fn read_return(format: ReturnFormat, bytes: &[u8]) -> Result<RawReturn, Read
             message: "the file is empty: export the return again and resubmit it".into(),
         });
     }
-    match format {
-        ReturnFormat::Json => json::read(content),
-        ReturnFormat::Csv => csv::read(content),
-        ReturnFormat::Xlsx => xlsx::read(bytes),
+    let raw = match format {
+        ReturnFormat::Json => {
+            let depth = json_depth(content, limits.max_json_depth);
+            if depth > limits.max_json_depth {
+                return Err(ReadFault::unreadable(format!(
+                    "the JSON is nested more than {} levels deep; a return needs 2 (the return object and its measures)",
+                    limits.max_json_depth
+                )));
+            }
+            json::read(content)?
+        }
+        ReturnFormat::Csv => csv::read(content, limits)?,
+        ReturnFormat::Xlsx => {
+            if let Some(size) = unpacked_size(bytes, limits.max_xlsx_unpacked_bytes)
+                && size > limits.max_xlsx_unpacked_bytes
+            {
+                return Err(ReadFault::too_large(format!(
+                    "the workbook unpacks to more than {} bytes, over the limit of {}; a return workbook unpacks to kilobytes",
+                    limits.max_xlsx_unpacked_bytes, limits.max_xlsx_unpacked_bytes
+                )));
+            }
+            xlsx::read(bytes, limits)?
+        }
+    };
+    if raw.measures.len() > limits.max_return_rows {
+        return Err(ReadFault::too_large(format!(
+            "the return has {} measures, over the limit of {}",
+            raw.measures.len(),
+            limits.max_return_rows
+        )));
     }
+    if let Some(m) = raw.measures.iter().find(|m| {
+        m.comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > limits.max_comment_chars)
+    }) {
+        let line = m.line.map_or(String::new(), |l| format!(" on line {l}"));
+        return Err(ReadFault::too_large(format!(
+            "the comment on {}{line} is longer than {} characters; shorten it",
+            m.name, limits.max_comment_chars
+        )));
+    }
+    Ok(raw)
+}
+
+/// Rejects a table of more than `limits.max_columns` columns or `limits.max_return_rows` rows.
+fn check_shape(columns: usize, rows: usize, limits: &Limits) -> Result<(), ReadFault> {
+    if columns > limits.max_columns {
+        return Err(ReadFault::too_large(format!(
+            "the header row has {columns} columns, over the limit of {}; a return needs 6",
+            limits.max_columns
+        )));
+    }
+    if rows > limits.max_return_rows {
+        return Err(ReadFault::too_large(format!(
+            "the return has more than {} rows; a return has one row a measure",
+            limits.max_return_rows
+        )));
+    }
+    Ok(())
 }
 
 /// Tabular returns (CSV and XLSX) share their layout: a header row naming the columns, then

@@ -5,12 +5,13 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::{RawReturn, RawValue, ReadFault, Table};
+use super::{RawReturn, RawValue, ReadFault, Table, check_shape};
+use crate::ingest::Limits;
 use crate::ingest::names::ReturnFormat;
 
 const SHEET: &str = "Return";
 
-pub(super) fn read(bytes: &[u8]) -> Result<RawReturn, ReadFault> {
+pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         ReadFault::unreadable(format!(
             "the file is not a readable XLSX workbook ({e}); save it as .xlsx"
@@ -25,6 +26,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<RawReturn, ReadFault> {
     let range = workbook
         .worksheet_range(SHEET)
         .map_err(|e| ReadFault::unreadable(format!("the `{SHEET}` sheet cannot be read: {e}")))?;
+    check_shape(range.width(), range.height().saturating_sub(1), limits)?;
     let first_row = range.start().map_or(0, |(row, _)| row as u64);
     let first_col = range.start().map_or(0, |(_, col)| col as usize);
 

@@ -1,0 +1,3 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| baseline_fuzz::check("A10030_2026-10_return.csv", data));

@@ -1,0 +1,246 @@
+//! Hostile and broken input: every limit, path safety, and the parts of the batch that must
+//! survive them. Each test fails without the protection it names.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use baseline::contract::Code;
+use baseline::validate::{Issue, Limits, check_file};
+use common::*;
+
+fn case_text(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/valid_batch/landing")
+        .join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn check(name: &str, bytes: Vec<u8>, limits: Limits) -> Vec<Issue> {
+    let contract = contract();
+    check_file(
+        name,
+        bytes.into(),
+        &contract,
+        None,
+        "2026-10".parse().ok(),
+        limits,
+    )
+}
+
+fn only(issues: &[Issue], code: Code, words: &str) {
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.code == code && i.message.contains(words)),
+        "expected {code} saying \"{words}\": {issues:#?}"
+    );
+}
+
+#[test]
+fn a_zip_bomb_is_rejected_before_it_is_unpacked() {
+    // 200 MiB of one byte deflates to about 200 KiB: a return workbook that unpacks to gigabytes
+    // would take the batch's memory in the XLSX reader.
+    let mut zipped = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut zipped);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        writer
+            .start_file("xl/worksheets/sheet1.xml", options)
+            .unwrap();
+        let block = vec![b' '; 1 << 20];
+        for _ in 0..200 {
+            writer.write_all(&block).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    let bytes = zipped.into_inner();
+    assert!(bytes.len() < 1 << 20, "{} bytes", bytes.len());
+    let issues = check("R0A_2026-10_return.xlsx", bytes, Limits::default());
+    only(&issues, Code::FileTooLarge, "unpacks to more than");
+}
+
+#[test]
+fn deep_json_is_refused_before_it_is_parsed() {
+    let deep = format!(
+        r#"{{"org_code": "R0A", "measures": {{"endpoints_total": {}1{}}}}}"#,
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let issues = check(
+        "R0A_2026-10_return.json",
+        deep.into_bytes(),
+        Limits::default(),
+    );
+    only(&issues, Code::UnreadableFile, "nested more than 16 levels");
+}
+
+#[test]
+fn rows_columns_and_comments_have_limits() {
+    let text = case_text("R0A_2026-10_return.csv");
+    let limits = Limits {
+        max_return_rows: 5,
+        ..Limits::default()
+    };
+    only(
+        &check("R0A_2026-10_return.csv", text.clone().into_bytes(), limits),
+        Code::FileTooLarge,
+        "rows",
+    );
+
+    let wide = text.replacen("comment", &format!("comment{}", ",extra".repeat(300)), 1);
+    only(
+        &check(
+            "R0A_2026-10_return.csv",
+            wide.into_bytes(),
+            Limits::default(),
+        ),
+        Code::FileTooLarge,
+        "columns",
+    );
+
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let long = "A".repeat(2_001);
+    lines[1].push_str(&long); // the row ends with an empty comment: now it has a long one
+    let commented = lines.join("\n");
+    only(
+        &check(
+            "R0A_2026-10_return.csv",
+            commented.into_bytes(),
+            Limits::default(),
+        ),
+        Code::FileTooLarge,
+        "comment on",
+    );
+
+    let inventory = "device_id,device_class,os_name,os_version,oldest_missing_critical_patch_released_on,antimalware_signatures_updated_on,network_zone\n".to_string()
+        + &"d1,endpoint,Windows,11 24H2 Enterprise,,2026-10-30,corporate\n".repeat(20);
+    let limits = Limits {
+        max_inventory_rows: 10,
+        ..Limits::default()
+    };
+    only(
+        &check("R0A_2026-10_inventory.csv", inventory.into_bytes(), limits),
+        Code::FileTooLarge,
+        "20 rows",
+    );
+}
+
+#[test]
+fn a_file_over_its_size_limit_is_never_read() {
+    let out = tempfile::tempdir().unwrap();
+    let landing = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/valid_batch/landing");
+    let limits = Limits {
+        max_return_bytes: 300,
+        ..Limits::default()
+    };
+    let contract = contract();
+    let output = run_batch(
+        local(&landing),
+        local(out.path()),
+        Some("2026-10"),
+        orgs(&landing.join("../../organisations.csv"), &contract),
+        limits,
+    );
+    let too_large: Vec<_> = output
+        .validated
+        .issues
+        .iter()
+        .filter(|i| i.code == Code::FileTooLarge)
+        .collect();
+    assert!(!too_large.is_empty());
+    assert!(
+        too_large.iter().all(|i| i.message.contains("was not read")),
+        "{too_large:#?}"
+    );
+    // Not read, so not hashed: the manifest says so rather than inventing a digest.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("2026-10/manifest.json")).unwrap())
+            .unwrap();
+    let text = manifest.to_string();
+    assert!(text.contains(&too_large[0].file));
+}
+
+#[test]
+fn unsafe_paths_in_the_landing_zone_are_reported_and_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let landing = dir.path().join("landing");
+    let odd = landing.join("2026-10/\u{1b}[31mred");
+    std::fs::create_dir_all(&odd).unwrap();
+    let valid = case_text("K82057_2026-10_return.csv");
+    // The same organisation's return under an odd folder, with different bytes.
+    std::fs::write(
+        odd.join("K82057_2026-10_return.csv"),
+        valid.replace("2026-11-0", "2026-11-2"),
+    )
+    .unwrap();
+    std::fs::write(landing.join("2026-10/K82057_2026-10_return.csv"), &valid).unwrap();
+    let contract = contract();
+    let output = run_batch(
+        local(&landing),
+        local(&dir.path().join("out")),
+        Some("2026-10"),
+        orgs(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/organisations.csv"),
+            &contract,
+        ),
+        Limits::default(),
+    );
+    let issues = &output.validated.issues;
+    let odd_issue = issues
+        .iter()
+        .find(|i| i.message.contains("does not accept"))
+        .expect("the odd path is reported");
+    assert_eq!(odd_issue.code, Code::UnrecognisedFile);
+    assert!(
+        odd_issue.file.contains("?[31mred/"),
+        "control characters are not echoed: {:?}",
+        odd_issue.file
+    );
+    // The odd file took no part: no superseded or conflicting return, the plain one is used.
+    assert!(
+        issues
+            .iter()
+            .all(|i| i.code != Code::Superseded && i.code != Code::ConflictingResubmission)
+    );
+    assert_eq!(output.validated.returns.len(), 1);
+    assert_eq!(
+        output.validated.returns[0].file,
+        "2026-10/K82057_2026-10_return.csv"
+    );
+}
+
+#[test]
+fn limits_are_read_from_baseline_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("baseline.toml"),
+        "[limits]\nmax_return_rows = 3\n",
+    )
+    .unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/valid_batch/landing/R0A_2026-10_return.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baseline"))
+        .args(["validate", file.to_str().unwrap()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("file_too_large"), "{stdout}");
+
+    std::fs::write(dir.path().join("baseline.toml"), "[limits]\nmax_rows = 3\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baseline"))
+        .args(["validate", file.to_str().unwrap()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a misspelt limit is a configuration error"
+    );
+}
