@@ -8,7 +8,8 @@
 //!   pointer, `{"run": ".runs/{period}/{run_id}"}`) is written last, after every object of
 //!   the run. Readers resolve a period through [`resolve`], which follows the pointer.
 //!
-//! The previous run is kept (a reader may still be reading it); older ones are removed.
+//! The previous run is kept (a reader may still be reading it); older ones are removed, and
+//! so are runs a crash left unpublished, a day later (see [`prune`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,8 +18,6 @@ use crate::storage::{Location, StorageError};
 
 pub const POINTER: &str = "current.json";
 const RUNS: &str = ".runs";
-/// Runs kept per period: the current one and the one before.
-const KEEP: usize = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Pointer {
@@ -62,6 +61,7 @@ pub fn stage(out: &Location, period: Period, run_id: &str) -> Staged {
 /// Makes the staged run the one readers see, then removes runs older than the previous one.
 pub async fn publish(out: &Location, staged: &Staged) -> Result<Location, PublishError> {
     let period = staged.period.to_string();
+    let previous = published_run(out, staged.period).await;
     match out.local_path() {
         Some(root) => {
             let io = |what: &str| {
@@ -69,8 +69,18 @@ pub async fn publish(out: &Location, staged: &Staged) -> Result<Location, Publis
                 move |source| PublishError::Io { what, source }
             };
             let link = root.join(&period);
+            // Links left by a run that stopped between making its link and renaming it.
+            if let Ok(names) = std::fs::read_dir(root) {
+                for name in names.flatten() {
+                    let name = name.file_name().to_string_lossy().into_owned();
+                    if name.starts_with(&format!(".{period}.")) && name.ends_with(".link") {
+                        let _ = std::fs::remove_file(root.join(name));
+                    }
+                }
+            }
             let temporary = root.join(format!(".{period}.{}.link", staged.run_id));
             std::os::unix::fs::symlink(&staged.relative, &temporary).map_err(io("the run link"))?;
+            crate::run::crash_point("swap");
             // A real folder left by a tool that wrote in place cannot be replaced by a rename;
             // move it aside once, into the runs it belongs with.
             if link.is_dir() && !link.is_symlink() {
@@ -90,8 +100,25 @@ pub async fn publish(out: &Location, staged: &Staged) -> Result<Location, Publis
             out.write(&format!("{period}/{POINTER}"), pointer).await?;
         }
     }
-    prune(out, staged.period).await?;
+    prune(out, staged.period, &staged.run_id, previous.as_deref()).await?;
     Ok(resolve(out, staged.period).await?)
+}
+
+/// The id of the run of `period` readers see now, if any.
+async fn published_run(out: &Location, period: Period) -> Option<String> {
+    let relative = match out.local_path() {
+        Some(root) => std::fs::read_link(root.join(period.to_string()))
+            .ok()?
+            .to_string_lossy()
+            .into_owned(),
+        None => {
+            let bytes = out.read(&format!("{period}/{POINTER}")).await.ok()?;
+            serde_json::from_slice::<Pointer>(&bytes).ok()?.run
+        }
+    };
+    relative
+        .strip_prefix(&format!("{RUNS}/{period}/"))
+        .map(str::to_string)
 }
 
 /// The location of the published run of `period`: the followed pointer on object storage, the
@@ -111,8 +138,58 @@ pub async fn resolve(out: &Location, period: Period) -> Result<Location, Storage
     }
 }
 
-/// Removes every run of `period` but the newest `KEEP`.
-async fn prune(out: &Location, period: Period) -> Result<(), StorageError> {
+/// Holds the lock of a period's runs on local disk until dropped.
+pub struct RunLock {
+    _held: Option<std::fs::File>,
+}
+
+/// Waits for and takes the lock of `period`'s runs under a local `out`: an advisory lock on
+/// `{out}/.runs/{period}.lock`, which the operating system releases if the process dies, so a
+/// crashed run never blocks the next. On object storage there is no lock (see [`prune`]).
+pub fn lock(out: &Location, period: Period) -> Result<RunLock, PublishError> {
+    let Some(root) = out.local_path() else {
+        return Ok(RunLock { _held: None });
+    };
+    let io = |source| PublishError::Io {
+        what: format!("the lock of {period}"),
+        source,
+    };
+    let dir = root.join(RUNS);
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!("{period}.lock")))
+        .map_err(io)?;
+    if file.try_lock().is_err() {
+        tracing::info!(%period, "another run of this period is publishing; waiting for it");
+        file.lock().map_err(io)?;
+    }
+    Ok(RunLock { _held: Some(file) })
+}
+
+/// How long an unpublished run folder is left alone: it may be a run still writing (on object
+/// storage, where runs are not locked); older than this it was a crash.
+const ABANDONED_AFTER_HOURS: i64 = 24;
+
+/// The time a run id starts with (`20261129T090609.681200Z-...`).
+fn run_time(run_id: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::NaiveDateTime::parse_from_str(run_id.get(..15)?, "%Y%m%dT%H%M%S").ok()
+}
+
+/// Removes runs of `period` no reader can need: every run older than the one published before
+/// `current` (the `previous`, kept for readers that resolved it just before), and runs left
+/// by a crash, once a day older than `current`. A run newer than `previous` may still be
+/// writing on object storage, where runs are not locked, so it is left alone: two runs of a
+/// period racing cannot delete each other's files, and the last pointer written names a
+/// complete run either way.
+async fn prune(
+    out: &Location,
+    period: Period,
+    current: &str,
+    previous: Option<&str>,
+) -> Result<(), StorageError> {
     let runs_dir = out.join(&format!("{RUNS}/{period}"));
     let entries = runs_dir.list().await?;
     let mut runs: Vec<String> = entries
@@ -121,10 +198,19 @@ async fn prune(out: &Location, period: Period) -> Result<(), StorageError> {
         .collect();
     runs.sort();
     runs.dedup();
-    if runs.len() <= KEEP {
+    let now = run_time(current);
+    let old: Vec<&String> = runs
+        .iter()
+        .filter(|r| r.as_str() != current && Some(r.as_str()) != previous)
+        .filter(|r| {
+            let before_previous = previous.is_some_and(|p| r.as_str() < p);
+            let abandoned = matches!((run_time(r), now), (Some(t), Some(n)) if n - t > chrono::Duration::hours(ABANDONED_AFTER_HOURS));
+            before_previous || abandoned
+        })
+        .collect();
+    if old.is_empty() {
         return Ok(());
     }
-    let old: Vec<&String> = runs[..runs.len() - KEEP].iter().collect();
     for entry in &entries {
         if old
             .iter()

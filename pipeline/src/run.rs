@@ -55,6 +55,15 @@ pub trait Progress: Send + Sync {
     fn finish(&self);
 }
 
+/// Ends the process abruptly at a named point when `BASELINE_CRASH_AT` names it: the seam the
+/// crash-safety tests use to stop a run mid-way (as a power cut or `kill -9` would) and show
+/// that what was published before survives.
+pub fn crash_point(point: &str) {
+    if std::env::var_os("BASELINE_CRASH_AT").is_some_and(|v| v == point) {
+        std::process::abort();
+    }
+}
+
 /// Everything a run needs, validated before it starts.
 #[derive(Clone)]
 pub struct RunConfig {
@@ -165,6 +174,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     .await?;
     tracing::info!(files = returns.len(), "read the period's returns");
     lap("ingest", &mut timings);
+    crash_point("ingest");
 
     // Inventories are large: read a chunk at a time while the chunk before is validated, so
     // at most two chunks are held (the memory target in docs/PERFORMANCE.md).
@@ -297,7 +307,11 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     })?;
     tracing::info!(files = reports.len(), "rendered the reports");
     lap("render", &mut timings);
+    crash_point("render");
 
+    // One run of a period at a time on local disk (a second waits); on object storage the
+    // publish protocol is safe under a race (docs/DESIGN.md).
+    let _lock = publish::lock(&config.out, period)?;
     let staged = publish::stage(&config.out, period, &config.run_id);
     let dir = &staged.dir;
     dir.write("validation/issues.csv", issues_table.to_csv())
@@ -348,6 +362,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         dir.write(&format!("tables/{name}.csv"), table.to_csv())
             .await?;
     }
+    crash_point("write");
     // Reports: thousands of small files, written a few at a time.
     futures::stream::iter(reports.into_iter().map(|(path, bytes)| {
         let path = format!("reports/{path}");
@@ -395,6 +410,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         &timings,
     );
     dir.write("manifest.json", manifest.to_json()).await?;
+    crash_point("publish");
     let published = publish::publish(&config.out, &staged).await?;
     summary.output = published.display().to_string();
     tracing::info!(output = %summary.output, "published");
