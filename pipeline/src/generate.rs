@@ -396,7 +396,7 @@ pub fn generate(
                 let submitted = submitted_at(period, 3, &mut rng);
                 let file = write(
                     format!("{period}/{}_{period}_return.json", org.code),
-                    &render("json", &org, period, &submitted, &values),
+                    &render_return("json", &org.code, period, &submitted, &values),
                 )?;
                 planted.push(Planted {
                     file,
@@ -482,7 +482,7 @@ pub fn generate(
             let submitted = submitted_at(period, day, &mut rng);
             let format = ["json", "csv", "xlsx"][i % 3];
             let name = format!("{}_{period}_return.{format}", org.code);
-            let mut bytes = render(format, org, period, &submitted, &values);
+            let mut bytes = render_return(format, &org.code, period, &submitted, &values);
             let mut codes: Vec<&'static str> = measure_fault.into_iter().collect();
             match (fault, format) {
                 (Some("late"), _) => codes.push("late_submission"),
@@ -497,7 +497,7 @@ pub fn generate(
                     codes.push("missing_field");
                 }
                 (Some("missing_field"), _) => {
-                    bytes = render(format, org, period, "", &values);
+                    bytes = render_return(format, &org.code, period, "", &values);
                     codes.push("missing_field");
                 }
                 (Some("truncated"), "csv") => {
@@ -515,7 +515,8 @@ pub fn generate(
                     codes.push("empty_file");
                 }
                 (Some("period_mismatch"), _) => {
-                    bytes = render(format, org, period.previous(), &submitted, &values);
+                    bytes =
+                        render_return(format, &org.code, period.previous(), &submitted, &values);
                     codes.extend(["period_mismatch", "filename_mismatch"]);
                 }
                 (Some("inconsistent_header"), "csv") => {
@@ -531,9 +532,9 @@ pub fn generate(
                     codes.push("inconsistent_header");
                 }
                 (Some("inconsistent_header" | "invalid_submitted_at"), _) => {
-                    bytes = render(
+                    bytes = render_return(
                         format,
-                        org,
+                        &org.code,
                         period,
                         submitted.trim_end_matches('Z'),
                         &values,
@@ -556,7 +557,7 @@ pub fn generate(
                     let earlier = format!("{}-01T07:00:00Z", period.next());
                     let first = write(
                         format!("{period}/superseded/{name}"),
-                        &render(format, org, period, &earlier, &values),
+                        &render_return(format, &org.code, period, &earlier, &values),
                     )?;
                     plant(&first, "superseded");
                 }
@@ -567,7 +568,7 @@ pub fn generate(
                     }
                     let second = write(
                         format!("{period}/conflict/{name}"),
-                        &render(format, org, period, &submitted, &other),
+                        &render_return(format, &org.code, period, &submitted, &other),
                     )?;
                     plant(&file, "conflicting_resubmission");
                     plant(&second, "conflicting_resubmission");
@@ -742,9 +743,12 @@ fn submitted_at(period: Period, day: u32, rng: &mut Rng) -> String {
     )
 }
 
-fn render(
+/// A return file of `format` (`json`, `csv` or `xlsx`) as a submitter's tool would write it:
+/// measures in order, values as text (a JSON value of digits only is a number; an XLSX value
+/// of digits only is a numeric cell).
+pub fn render_return(
     format: &str,
-    org: &Org,
+    org_code: &str,
     period: Period,
     submitted: &str,
     measures: &[(String, String)],
@@ -754,7 +758,7 @@ fn render(
             // Built as text so that duplicated measures survive, as a submitter's tool might write them.
             let mut text = format!(
                 "{{\n  \"schema_version\": \"1\",\n  \"org_code\": \"{}\",\n  \"period\": \"{period}\",\n  \"submitted_at\": \"{submitted}\",\n  \"measures\": {{\n",
-                org.code
+                org_code
             );
             let body: Vec<String> = measures
                 .iter()
@@ -772,11 +776,29 @@ fn render(
             text.into_bytes()
         }
         "csv" => {
-            let mut text = String::from("org_code,period,submitted_at,measure,value,comment\n");
-            for (k, v) in measures {
-                let _ = writeln!(text, "{},{period},{submitted},{k},{v},", org.code);
+            // Through a CSV writer: a value such as `5,230` must be quoted.
+            let mut writer = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::Any(b'\n'))
+                .from_writer(Vec::new());
+            let period = period.to_string();
+            let rows = std::iter::once([
+                "org_code",
+                "period",
+                "submitted_at",
+                "measure",
+                "value",
+                "comment",
+            ])
+            .map(|r| r.map(str::to_string))
+            .chain(
+                measures
+                    .iter()
+                    .map(|(k, v)| [org_code, &period, submitted, k, v, ""].map(str::to_string)),
+            );
+            for row in rows {
+                let _ = writer.write_record(&row);
             }
-            text.into_bytes()
+            writer.into_inner().unwrap_or_default()
         }
         _ => {
             let mut workbook = rust_xlsxwriter::Workbook::new();
@@ -805,7 +827,7 @@ fn render(
                     }
                     for (r, (k, v)) in measures.iter().enumerate() {
                         let row = r as u32 + 1;
-                        sheet.write_string(row, 0, &org.code)?;
+                        sheet.write_string(row, 0, org_code)?;
                         sheet.write_string(row, 1, period.to_string())?;
                         sheet.write_string(row, 2, submitted)?;
                         sheet.write_string(row, 3, k)?;
