@@ -318,10 +318,10 @@ fn the_public_report_names_no_organisation_and_no_hidden_figure_can_be_recovered
     }
 }
 
-#[test]
-fn submitter_text_is_escaped_in_reports_and_neutralised_in_spreadsheets() {
-    let dir = tempfile::tempdir().unwrap();
-    let landing = dir.path().join("landing");
+/// A run over one clean CSV return of the samples made hostile: script and markup in a
+/// measure name and a value, a formula in another name. Returns the organisation's code.
+fn hostile_run(dir: &Path) -> String {
+    let landing = dir.join("landing");
     std::fs::create_dir_all(&landing).unwrap();
     // A CSV return of the samples with no planted fault, made hostile.
     let samples = workspace().join("data-samples");
@@ -360,7 +360,7 @@ fn submitter_text_is_escaped_in_reports_and_neutralised_in_spreadsheets() {
     let contract = contract();
     run_batch(
         local(&landing),
-        local(&dir.path().join("out")),
+        local(&dir.join("out")),
         Some("2026-10"),
         orgs(
             &workspace().join("data-samples/reference/organisations.csv"),
@@ -368,6 +368,13 @@ fn submitter_text_is_escaped_in_reports_and_neutralised_in_spreadsheets() {
         ),
         Limits::default(),
     );
+    org
+}
+
+#[test]
+fn submitter_text_is_escaped_in_reports_and_neutralised_in_spreadsheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = hostile_run(dir.path());
     let run = dir.path().join("out/2026-10");
     let page = read(&run.join(format!("reports/orgs/{org}.html")));
     assert!(
@@ -465,11 +472,21 @@ fn the_reports_open_cleanly_in_a_headless_browser() {
     let reports = run_samples(out.path());
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
     let org_page = format!("orgs/{}.html", org_with_issues(out.path()));
-    let pages = ["national.html", "public.html", org_page.as_str()];
+    let hostile = tempfile::tempdir().unwrap();
+    let hostile_org = hostile_run(hostile.path());
+    let hostile_page = hostile
+        .path()
+        .join(format!("out/2026-10/reports/orgs/{hostile_org}.html"));
+    let pages = [
+        reports.join("national.html"),
+        reports.join("public.html"),
+        reports.join(&org_page),
+        hostile_page,
+    ];
     let output = std::process::Command::new("node")
         .arg(workspace().join("ci/browser-check.js"))
         .arg(&shots)
-        .args(pages.iter().map(|p| reports.join(p)))
+        .args(&pages)
         .env("NODE_PATH", node_path)
         .output()
         .expect("node runs");
