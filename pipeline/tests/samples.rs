@@ -84,6 +84,31 @@ fn default_run_validates_the_latest_period() {
         "most sample returns are accepted"
     );
 
+    // Every rejected file is in quarantine, unchanged, under its own landing-zone path: the
+    // conflicting pair `X` and `conflict/X` share a name and both are kept.
+    for rejected in &validated.rejected {
+        let kept = std::fs::read(out.path().join("2026-10/quarantine").join(&rejected.file))
+            .unwrap_or_else(|e| panic!("{} is not quarantined: {e}", rejected.file));
+        assert!(kept == std::fs::read(samples.join("landing").join(&rejected.file)).unwrap());
+        assert!(
+            out.path()
+                .join(format!("2026-10/quarantine/{}.issues.csv", rejected.file))
+                .is_file()
+        );
+    }
+    let names: Vec<&str> = validated
+        .rejected
+        .iter()
+        .map(|r| r.file.rsplit('/').next().unwrap())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| names[i + 1..].contains(n)),
+        "two rejected files share a name: {names:?}"
+    );
+
     let issues_csv = std::fs::read(out.path().join("2026-10/validation/issues.csv")).unwrap();
     assert_eq!(read_csv(&issues_csv).len(), issues.len() + 1);
 
