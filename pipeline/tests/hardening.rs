@@ -244,3 +244,38 @@ fn limits_are_read_from_baseline_toml() {
         "a misspelt limit is a configuration error"
     );
 }
+
+/// Inputs the fuzz targets found (`ci/fuzz`), kept as cases: each made a reader panic (an
+/// `expect` in polars' Parquet footer reader; an overflow in calamine's cell references under
+/// overflow checks). Validated as the file its target reads, each is rejected with an error,
+/// and nothing panics out of the batch.
+#[test]
+fn fuzz_findings_are_rejected_not_panics() {
+    let findings = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-findings");
+    let names = [
+        ("return_json", "R0A_2026-10_return.json"),
+        ("return_csv", "R0A_2026-10_return.csv"),
+        ("return_xlsx", "R0A_2026-10_return.xlsx"),
+        ("inventory_csv", "R0A_2026-10_inventory.csv"),
+        ("inventory_parquet", "R0A_2026-10_inventory.parquet"),
+    ];
+    let mut checked = 0;
+    for (target, name) in names {
+        let Ok(files) = std::fs::read_dir(findings.join(target)) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let bytes = std::fs::read(file.path()).unwrap();
+            let issues = check(name, bytes, Limits::default());
+            assert!(
+                issues
+                    .iter()
+                    .any(|i| i.severity == baseline::contract::Severity::Error),
+                "{}: {issues:#?}",
+                file.path().display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "the findings are where this test looks");
+}
