@@ -279,3 +279,52 @@ fn fuzz_findings_are_rejected_not_panics() {
     }
     assert!(checked >= 2, "the findings are where this test looks");
 }
+
+/// The footer guard lets real Parquet through: an inventory written as Parquet by polars reads
+/// as its CSV does (the same issues), and a damaged footer is refused, not trusted.
+#[test]
+fn parquet_inventories_pass_the_footer_guard_and_damaged_ones_do_not() {
+    use polars::prelude::*;
+    let csv_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/inventory_without_return/landing/QWE_2026-10_inventory.csv");
+    let csv = std::fs::read(&csv_path).unwrap();
+    let mut frame = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .into_reader_with_file_handle(std::io::Cursor::new(csv.clone()))
+        .finish()
+        .unwrap();
+    let mut parquet = Vec::new();
+    ParquetWriter::new(&mut parquet).finish(&mut frame).unwrap();
+
+    let codes = |issues: Vec<Issue>| issues.into_iter().map(|i| i.code).collect::<Vec<_>>();
+    let from_csv = codes(check("QWE_2026-10_inventory.csv", csv, Limits::default()));
+    let from_parquet = codes(check(
+        "QWE_2026-10_inventory.parquet",
+        parquet.clone(),
+        Limits::default(),
+    ));
+    assert_eq!(from_parquet, from_csv);
+    assert!(!from_parquet.contains(&Code::UnreadableFile));
+
+    // The same file with the length of its footer's first list raised past its bytes.
+    let footer_len = u32::from_le_bytes(
+        parquet[parquet.len() - 8..parquet.len() - 4]
+            .try_into()
+            .unwrap(),
+    ) as usize;
+    let footer_start = parquet.len() - 8 - footer_len;
+    let mut damaged = parquet.clone();
+    let list = (footer_start..parquet.len() - 8)
+        .find(|&i| damaged[i] & 0x0f == 9)
+        .expect("the footer has a list field");
+    damaged[list + 1] = 0xfc; // a list of 15+ structs, length in a varint that follows
+    damaged.splice(list + 2..list + 2, [0xff, 0xff, 0xff, 0xff, 0x0f]);
+    let len = (footer_len + 5) as u32;
+    let at = damaged.len() - 8;
+    damaged[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    only(
+        &check("QWE_2026-10_inventory.parquet", damaged, Limits::default()),
+        Code::UnreadableFile,
+        "Parquet",
+    );
+}

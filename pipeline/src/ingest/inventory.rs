@@ -72,6 +72,11 @@ fn check_shape(
             )
         }
         InventoryFormat::Parquet => {
+            super::parquet_footer::check(bytes).map_err(|why| {
+                ReadFault::unreadable(format!(
+                    "the inventory is not a readable Parquet file: {why}"
+                ))
+            })?;
             let mut reader = ParquetReader::new(Cursor::new(bytes.clone()));
             let rows = reader
                 .num_rows()

@@ -7,6 +7,7 @@
 pub mod inventory;
 mod limits;
 pub mod names;
+mod parquet_footer;
 pub mod returns;
 
 use bytes::Bytes;
