@@ -45,6 +45,10 @@ pub enum Command {
     /// Check or list the standards catalogue.
     #[command(subcommand)]
     Standards(StandardsCommand),
+    /// Decode a Parquet file from standard input and keep nothing: the child process in which
+    /// runs decode submitted Parquet first (exit 0 readable, 1 not; a crash ends only it).
+    #[command(hide = true)]
+    CheckParquet,
 }
 
 #[derive(Debug, clap::Args)]
@@ -178,7 +182,13 @@ struct ConfigError(String);
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::CheckParquet) {
+        return check_parquet();
+    }
     init_tracing();
+    if let Ok(me) = std::env::current_exe() {
+        crate::ingest::inventory::isolate_parquet_with(me);
+    }
     match dispatch(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -191,6 +201,21 @@ pub fn main() -> ExitCode {
             } else {
                 ExitCode::FAILURE
             }
+        }
+    }
+}
+
+fn check_parquet() -> ExitCode {
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
+    match crate::ingest::inventory::decode_parquet(bytes.into()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("{why}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -221,6 +246,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Template(args) => template_command(args, contract),
         Command::Standards(command) => standards_command(command, contract, &schemas),
         Command::Generate(args) => generate_command(args, contract),
+        Command::CheckParquet => Ok(check_parquet()),
     }
 }
 

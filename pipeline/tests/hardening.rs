@@ -18,6 +18,8 @@ fn case_text(name: &str) -> String {
 }
 
 fn check(name: &str, bytes: Vec<u8>, limits: Limits) -> Vec<Issue> {
+    // As the binary does: Parquet is decoded first in a child process.
+    baseline::ingest::inventory::isolate_parquet_with(env!("CARGO_BIN_EXE_baseline").into());
     let contract = contract();
     check_file(
         name,
@@ -326,5 +328,55 @@ fn parquet_inventories_pass_the_footer_guard_and_damaged_ones_do_not() {
         &check("QWE_2026-10_inventory.parquet", damaged, Limits::default()),
         Code::UnreadableFile,
         "Parquet",
+    );
+}
+
+/// A Parquet inventory crafted to make polars reserve 2^61 bytes (found by fuzzing) would abort
+/// any process that decodes it. `baseline run` decodes Parquet in a child first: the run
+/// completes, the file is rejected and the other organisations are assessed.
+#[test]
+fn a_parquet_file_that_aborts_its_decoder_does_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let landing = dir.path().join("landing");
+    std::fs::create_dir_all(&landing).unwrap();
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    for name in ["K82057_2026-10_return.csv", "R0A_2026-10_return.csv"] {
+        std::fs::copy(
+            cases.join("valid_batch/landing").join(name),
+            landing.join(name),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "tests/fuzz-findings/inventory_parquet/crash-e2035046ea2be48894acfd954b1352502799fdd8",
+        ),
+        landing.join("R0A_2026-10_inventory.parquet"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baseline"))
+        .args(["run", "--input", "landing", "--out", "out", "--reference"])
+        .arg(cases.join("organisations.csv"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let issues =
+        std::fs::read_to_string(dir.path().join("out/2026-10/validation/issues.csv")).unwrap();
+    assert!(
+        issues.contains("R0A_2026-10_inventory.parquet,R0A,,,error,unreadable_file"),
+        "{issues}"
+    );
+    let status =
+        std::fs::read_to_string(dir.path().join("out/2026-10/tables/org_status.csv")).unwrap();
+    assert!(
+        status
+            .lines()
+            .any(|l| l.contains(",R0A,") && !l.contains("not_submitted")),
+        "{status}"
     );
 }

@@ -13,6 +13,11 @@ fn context() -> &'static (Contract, Organisations) {
         // failing on a file makes it unreadable, it does not stop the batch). Only a panic
         // that escapes `check_file` is a finding: libfuzzer-sys still aborts on those.
         let _ = std::panic::take_hook();
+        // Parquet is decoded first in a child, as `baseline run` does, when ci/fuzz says
+        // which binary to use.
+        if let Some(exe) = std::env::var_os("BASELINE_EXE") {
+            baseline::ingest::inventory::isolate_parquet_with(exe.into());
+        }
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let contract = Contract::load(&root.join("schemas")).expect("the contract loads");
         let orgs = Organisations::load(

@@ -55,6 +55,62 @@ pub fn read_inventory(
     })
 }
 
+static PARQUET_ISOLATION: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Decodes every Parquet inventory first in a child process, `{executable} check-parquet`,
+/// before the run decodes it itself. polars' Parquet decoder trusts sizes written in the file
+/// and can abort the whole process on a crafted one (an allocation failure, which no
+/// `catch_unwind` stops; found by fuzzing): in the child, that ends only the child, and the
+/// file is `unreadable_file`. The `baseline` binary turns this on for itself; without it (a
+/// library caller) Parquet is decoded in-process only.
+pub fn isolate_parquet_with(executable: std::path::PathBuf) {
+    let _ = PARQUET_ISOLATION.set(executable);
+}
+
+/// What `baseline check-parquet` does in the child: decode the whole file, keep nothing.
+pub fn decode_parquet(bytes: Bytes) -> Result<(), String> {
+    ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn decodes_in_isolation(bytes: &Bytes) -> Result<(), ReadFault> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let Some(executable) = PARQUET_ISOLATION.get() else {
+        return Ok(());
+    };
+    let failed = |why: String| {
+        ReadFault::unreadable(format!(
+            "the inventory is not a readable Parquet file: {why}"
+        ))
+    };
+    let mut child = Command::new(executable)
+        .arg("check-parquet")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(format!("its decoder could not be started ({e})")))?;
+    // The child reads all of its input before it writes anything, so writing first is safe.
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(bytes);
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| failed(format!("its decoder did not finish ({e})")))?;
+    match output.status.code() {
+        Some(0) => Ok(()),
+        Some(1) => Err(failed(
+            String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        )),
+        _ => Err(failed(
+            "its content makes the Parquet decoder fail (it was decoded apart from the run, which carried on)".into(),
+        )),
+    }
+}
+
 /// Rows and columns, from the bytes or the Parquet footer, before any row is parsed.
 fn check_shape(
     format: InventoryFormat,
@@ -77,6 +133,7 @@ fn check_shape(
                     "the inventory is not a readable Parquet file: {why}"
                 ))
             })?;
+            decodes_in_isolation(bytes)?;
             let mut reader = ParquetReader::new(Cursor::new(bytes.clone()));
             let rows = reader
                 .num_rows()
