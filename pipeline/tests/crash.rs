@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::files_below;
+use common::{files_below, published};
 
 fn baseline_run(out: &Path, crash_at: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_baseline"));
@@ -20,20 +19,6 @@ fn baseline_run(out: &Path, crash_at: Option<&str>) -> Output {
         command.env("BASELINE_CRASH_AT", point);
     }
     command.output().expect("the binary runs")
-}
-
-/// Every file readers see under `{out}/2026-10/`, with its bytes, but the manifest (which
-/// holds the run's timings).
-fn published(out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let run = out.join("2026-10");
-    files_below(&run)
-        .into_iter()
-        .filter(|f| f != "manifest.json")
-        .map(|f| {
-            let bytes = std::fs::read(run.join(&f)).unwrap();
-            (f, bytes)
-        })
-        .collect()
 }
 
 #[test]

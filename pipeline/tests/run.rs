@@ -143,19 +143,6 @@ fn manifest_lists_every_input_with_its_hash() {
     }
 }
 
-/// Every file of the published run, with its bytes, except the manifest (which holds timings).
-fn published(out: &Path) -> Vec<(String, Vec<u8>)> {
-    let run = out.join("2026-10");
-    files_below(&run)
-        .into_iter()
-        .filter(|f| f != "manifest.json")
-        .map(|f| {
-            let bytes = std::fs::read(run.join(&f)).unwrap();
-            (f, bytes)
-        })
-        .collect()
-}
-
 #[test]
 fn the_same_inputs_give_byte_identical_outputs_whatever_the_order() {
     let samples = workspace().join("data-samples");

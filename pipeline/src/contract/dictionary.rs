@@ -83,7 +83,14 @@ struct DictionaryFile {
     org_types: OrgTypesFile,
     returns: ReturnsFile,
     inventory: InventorySpec,
+    disclosure: DisclosureFile,
     measure: Vec<Measure>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisclosureFile {
+    min_group: u64,
 }
 
 /// Organisation types, the groups applicability rules name, and the ODS code shapes.
@@ -144,6 +151,9 @@ pub struct Dictionary {
     pub org_types: OrgTypes,
     pub due_day: u32,
     pub inventory: InventorySpec,
+    /// Groups of fewer organisations than this are not shown in public outputs (`[c]`), nor
+    /// as a peer median in an organisation's report.
+    pub min_group: u64,
     measures: Vec<Measure>,
     index: HashMap<String, usize>,
 }
@@ -230,6 +240,7 @@ impl Dictionary {
                 shapes,
             },
             due_day: file.returns.due_day_of_following_month,
+            min_group: file.disclosure.min_group.max(1),
             inventory: file.inventory,
             measures: file.measure,
             index,

@@ -1,14 +1,12 @@
 //! Disclosure control for public outputs (SPEC: "Disclosure control in public outputs").
 //!
 //! A published table is a grid of groups whose parts add up to totals that are also shown.
-//! Primary suppression hides every group of fewer than [`MIN_GROUP`] organisations. Secondary
+//! Primary suppression hides every group of fewer than `min_group` organisations (the
+//! dictionary's `[disclosure]`, 5 as SPEC says). Secondary
 //! suppression then makes sure no hidden figure can be recovered by subtraction: in every line
 //! of the grid (its parts and its total), the number of hidden cells is never exactly one.
 //! Where it is, the next smallest group of the line is hidden too, and lines are checked
 //! again until none has a single hidden cell.
-
-/// Groups with fewer organisations than this are shown as `[c]`.
-pub const MIN_GROUP: u64 = 5;
 
 /// A grid of group sizes whose last column holds each row's total when `row_totals`, and whose
 /// last row holds each column's total when `column_totals`. A size of 0 is an empty group: its
@@ -16,6 +14,8 @@ pub const MIN_GROUP: u64 = 5;
 #[derive(Debug, Clone)]
 pub struct Grid {
     pub sizes: Vec<Vec<u64>>,
+    /// Groups of fewer organisations are hidden.
+    pub min_group: u64,
     pub row_totals: bool,
     pub column_totals: bool,
 }
@@ -25,7 +25,7 @@ pub fn suppress(grid: &Grid) -> Vec<Vec<bool>> {
     let sizes = &grid.sizes;
     let mut hidden: Vec<Vec<bool>> = sizes
         .iter()
-        .map(|row| row.iter().map(|&n| n > 0 && n < MIN_GROUP).collect())
+        .map(|row| row.iter().map(|&n| n > 0 && n < grid.min_group).collect())
         .collect();
     let rows = sizes.len();
     let columns = sizes.first().map_or(0, Vec::len);
@@ -68,6 +68,7 @@ mod tests {
     fn grid(sizes: &[&[u64]], row_totals: bool, column_totals: bool) -> Grid {
         Grid {
             sizes: sizes.iter().map(|r| r.to_vec()).collect(),
+            min_group: 5,
             row_totals,
             column_totals,
         }

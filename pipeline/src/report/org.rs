@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::Inputs;
-use super::disclosure::MIN_GROUP;
 use super::model::{
     Cell, Page, TableModel, format_value, outcome_label, parse_value, status_label, threshold_text,
 };
@@ -49,10 +48,11 @@ pub struct Remedy {
 }
 
 /// The median value of each standard among organisations of each type, as shown to them:
-/// `None` when fewer than [`MIN_GROUP`] peers have a value (a median of fewer would tell an
+/// `None` when fewer than the dictionary's `min_group` peers have a value (a median of fewer would tell an
 /// organisation too much about a named few).
 pub struct Peers {
     medians: HashMap<(String, String), Option<String>>,
+    min_group: u64,
 }
 
 impl Peers {
@@ -73,10 +73,11 @@ impl Peers {
             .iter()
             .map(|s| (s.standard.id.as_str(), s.standard.value_format))
             .collect();
+        let min_group = inputs.contract.dictionary.min_group;
         let medians = values
             .into_iter()
             .map(|((org_type, id), mut v)| {
-                let shown = (v.len() as u64 >= MIN_GROUP).then(|| {
+                let shown = (v.len() as u64 >= min_group).then(|| {
                     let format = formats
                         .get(id.as_str())
                         .copied()
@@ -95,13 +96,13 @@ impl Peers {
                 ((org_type, id), shown)
             })
             .collect();
-        Peers { medians }
+        Peers { medians, min_group }
     }
 
     fn of_standard(&self, org_type: &str, id: &str) -> String {
         match self.medians.get(&(org_type.to_string(), id.to_string())) {
             Some(Some(m)) => m.clone(),
-            Some(None) => format!("[c] fewer than {MIN_GROUP} peers"),
+            Some(None) => format!("[c] fewer than {} peers", self.min_group),
             None => "[x]".to_string(),
         }
     }
@@ -245,7 +246,7 @@ pub fn build(
         outcomes: table,
         issues: issue_table,
         remediation,
-        min_group: MIN_GROUP,
+        min_group: inputs.contract.dictionary.min_group,
         page,
     }
 }

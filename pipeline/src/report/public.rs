@@ -96,7 +96,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
         trends_table: national::trends_table(inputs),
         data_quality: national::data_quality(inputs),
         downloads,
-        min_group: disclosure::MIN_GROUP,
+        min_group: inputs.contract.dictionary.min_group,
         page,
     };
     let files = files
@@ -107,9 +107,10 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
 }
 
 /// Hides the groups of one line whose last size is the line's total.
-fn hide_line(sizes: Vec<u64>) -> Vec<bool> {
+fn hide_line(sizes: Vec<u64>, min_group: u64) -> Vec<bool> {
     disclosure::suppress(&Grid {
         sizes: vec![sizes],
+        min_group,
         row_totals: true,
         column_totals: false,
     })
@@ -142,7 +143,7 @@ fn status_by_region(
         .map(|r| size(counts.get(r.code.as_str())))
         .collect();
     sizes.push(facts.organisations);
-    let hidden = hide_line(sizes);
+    let hidden = hide_line(sizes, inputs.contract.dictionary.min_group);
 
     let mut head = vec![Cell::text("Region")];
     head.extend(Status::ALL.iter().map(|s| Cell::num(status_label(*s))));
@@ -238,7 +239,10 @@ fn standards_by_group(
                 name: "England".into(),
             };
             cells.push((&england, national));
-            let hidden = hide_line(cells.iter().map(|(_, g)| g.map_or(0, |g| g.orgs)).collect());
+            let hidden = hide_line(
+                cells.iter().map(|(_, g)| g.map_or(0, |g| g.orgs)).collect(),
+                inputs.contract.dictionary.min_group,
+            );
             let mut row = vec![Cell::text(id.clone())];
             for (i, (group, g)) in cells.iter().enumerate() {
                 let Some(g) = g else {
@@ -307,6 +311,7 @@ fn response(inputs: &Inputs, facts: &Facts, period: &str) -> (TableModel, (Vec<u
             .iter()
             .map(|row| row.iter().map(|c| c.0).collect())
             .collect(),
+        min_group: inputs.contract.dictionary.min_group,
         row_totals: true,
         column_totals: true,
     });

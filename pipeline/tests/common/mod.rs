@@ -119,3 +119,17 @@ pub fn files_below(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Every file readers see under `{out}/2026-10/`, with its bytes, but the manifest (which holds
+/// the run's timings), in path order.
+pub fn published(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let run = out.join("2026-10");
+    files_below(&run)
+        .into_iter()
+        .filter(|f| f != "manifest.json")
+        .map(|f| {
+            let bytes = std::fs::read(run.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
