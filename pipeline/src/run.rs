@@ -273,11 +273,18 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         ),
         (
             "risk",
-            insights::risk_table(period, &validated, &assessment, &config.orgs, &derived),
+            insights::risk_table(
+                period,
+                &validated,
+                &assessment,
+                &config.contract,
+                &config.orgs,
+                &derived,
+            ),
         ),
         (
             "spend",
-            insights::spend_table(period, &validated, &assessment),
+            insights::spend_table(period, &validated, &assessment, &config.contract),
         ),
     ];
     lap("aggregate", &mut timings);

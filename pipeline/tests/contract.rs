@@ -100,3 +100,39 @@ fn dictionary_marks_the_seven_device_measures() {
         ]
     );
 }
+
+#[test]
+fn the_insights_name_measures_of_the_dictionary_and_standards_of_every_edition() {
+    let contract = common::contract();
+    let insights = &contract.insights;
+    assert!(!insights.risk.is_empty() && !insights.spend.column.is_empty());
+    let editions = baseline::assess::Catalogue::load_all(
+        &common::workspace().join("schemas/standards"),
+        &contract.dictionary,
+    )
+    .unwrap();
+    for edition in &editions {
+        for risk in &insights.risk {
+            for id in &risk.not_met {
+                assert!(
+                    edition.standards.iter().any(|s| &s.standard.id == id),
+                    "risk {} names {id}, which {} does not have",
+                    risk.id,
+                    edition.id
+                );
+            }
+        }
+    }
+    assert_eq!(
+        insights.spend.header,
+        [
+            "period",
+            "org_code",
+            "endpoints_total",
+            "it_capital_gbp_per_endpoint",
+            "cyber_gbp_per_endpoint",
+            "standards_met",
+            "status"
+        ]
+    );
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::GapRow;
 use crate::assess::{Assessment, Outcome, Status};
-use crate::contract::{Code, Organisations, Severity};
+use crate::contract::{Code, Contract, Organisations, Severity};
 use crate::period::Period;
 use crate::publish;
 use crate::storage::Location;
@@ -324,13 +324,15 @@ pub fn data_quality_table(period: Period, validated: &Validated) -> Table {
     }
 }
 
-/// `tables/risk.csv`: the organisations where the WannaCry risks concentrate: unsupported
-/// medical devices not all isolated, and both patching and unsupported systems not met.
-/// Names organisations: for national bodies only, never the public report.
+/// `tables/risk.csv`: the organisations where the WannaCry risks concentrate, as
+/// `schemas/insights.toml` declares the risks (unsupported medical devices not all isolated,
+/// both patching and unsupported systems not met). Names organisations: for national bodies
+/// only, never the public report.
 pub fn risk_table(
     period: Period,
     validated: &Validated,
     assessment: &Assessment,
+    contract: &Contract,
     orgs: &Organisations,
     derived: &super::super::assess::evidence::Derived,
 ) -> Table {
@@ -356,43 +358,38 @@ pub fn risk_table(
                 .and_then(|v| v.as_count()),
         }
     };
-    let outcome = |org: &str, standard: &str| outcomes.get(&(org, standard)).copied();
     for ret in &validated.returns {
         let org = ret.org_code.as_str();
         let Some(reference) = orgs.get(org) else {
             continue;
         };
-        let base = |risk: &str, detail: String| {
-            vec![
-                period.to_string(),
-                org.to_string(),
-                reference.org_name.clone(),
-                reference.org_type.clone(),
-                reference.region_code.clone(),
-                risk.to_string(),
-                detail,
-            ]
-        };
-        if let (Some(unsupported), Some(isolated)) = (
-            count(org, "medical_devices_unsupported_os"),
-            count(org, "medical_devices_unsupported_isolated"),
-        ) && unsupported > isolated
-        {
-            rows.push(base(
-                "unsupported_medical_devices_not_isolated",
-                format!(
-                    "{} of {unsupported} unsupported medical devices are not isolated",
-                    unsupported - isolated
-                ),
-            ));
-        }
-        if outcome(org, "PATCH-14D") == Some(Outcome::NotMet)
-            && outcome(org, "UNSUPPORTED-OS") == Some(Outcome::NotMet)
-        {
-            rows.push(base(
-                "patching_and_unsupported_os_not_met",
-                "PATCH-14D and UNSUPPORTED-OS both not met".into(),
-            ));
+        for risk in &contract.insights.risk {
+            let detail = match (&risk.whole, &risk.part) {
+                (Some(whole), Some(part)) => match (count(org, whole), count(org, part)) {
+                    (Some(w), Some(p)) if w > p => Some(
+                        risk.detail
+                            .replace("{gap}", &(w - p).to_string())
+                            .replace("{whole}", &w.to_string()),
+                    ),
+                    _ => None,
+                },
+                _ => risk
+                    .not_met
+                    .iter()
+                    .all(|id| outcomes.get(&(org, id.as_str())) == Some(&Outcome::NotMet))
+                    .then(|| risk.detail.clone()),
+            };
+            if let Some(detail) = detail {
+                rows.push(vec![
+                    period.to_string(),
+                    org.to_string(),
+                    reference.org_name.clone(),
+                    reference.org_type.clone(),
+                    reference.region_code.clone(),
+                    risk.id.clone(),
+                    detail,
+                ]);
+            }
         }
     }
     Table {
@@ -410,25 +407,21 @@ pub fn risk_table(
 }
 
 /// `tables/spend.csv`: reported spend per endpoint beside each organisation's status, for
-/// organisations that reported spend.
-pub fn spend_table(period: Period, validated: &Validated, assessment: &Assessment) -> Table {
-    let status: BTreeMap<&str, &str> = assessment
+/// organisations that reported spend (the measures of `schemas/insights.toml`'s `[spend]`).
+pub fn spend_table(
+    period: Period,
+    validated: &Validated,
+    assessment: &Assessment,
+    contract: &Contract,
+) -> Table {
+    let spend = &contract.insights.spend;
+    let status: BTreeMap<&str, &crate::assess::StatusRow> = assessment
         .status
         .iter()
-        .map(|s| (s.org_code.as_str(), s.status.as_str()))
+        .map(|s| (s.org_code.as_str(), s))
         .collect();
-    let met: BTreeMap<&str, usize> = assessment
-        .status
-        .iter()
-        .map(|s| {
-            (
-                s.org_code.as_str(),
-                s.counts.get(&Outcome::Met).copied().unwrap_or(0),
-            )
-        })
-        .collect();
-    let per_endpoint = |spend: Option<&Value>, endpoints: Option<u64>| match (spend, endpoints) {
-        (Some(Value::Money(m)), Some(e)) if e > 0 => format!("{:.2}", m / e as f64),
+    let per_unit = |value: Option<&Value>, units: Option<u64>| match (value, units) {
+        (Some(Value::Money(m)), Some(u)) if u > 0 => format!("{:.2}", m / u as f64),
         _ => String::new(),
     };
     let rows = validated
@@ -436,42 +429,30 @@ pub fn spend_table(period: Period, validated: &Validated, assessment: &Assessmen
         .iter()
         .filter_map(|r| {
             let v = &r.measures.values;
-            let (capital, cyber) = (
-                v.get("it_capital_spend_gbp_12m"),
-                v.get("cyber_spend_gbp_12m"),
-            );
-            if capital.is_none() && cyber.is_none() {
+            let values: Vec<Option<&Value>> =
+                spend.column.iter().map(|c| v.get(&c.measure)).collect();
+            if values.iter().all(Option::is_none) {
                 return None;
             }
-            let endpoints = v.get("endpoints_total").and_then(|e| e.as_count());
-            Some(vec![
+            let units = v.get(&spend.per).and_then(|e| e.as_count());
+            let row_status = status.get(r.org_code.as_str());
+            let mut row = vec![
                 period.to_string(),
                 r.org_code.clone(),
-                endpoints.map(|e| e.to_string()).unwrap_or_default(),
-                per_endpoint(capital, endpoints),
-                per_endpoint(cyber, endpoints),
-                met.get(r.org_code.as_str())
-                    .copied()
-                    .unwrap_or(0)
+                units.map(|e| e.to_string()).unwrap_or_default(),
+            ];
+            row.extend(values.into_iter().map(|value| per_unit(value, units)));
+            row.push(
+                row_status
+                    .map_or(0, |s| s.counts.get(&Outcome::Met).copied().unwrap_or(0))
                     .to_string(),
-                status
-                    .get(r.org_code.as_str())
-                    .copied()
-                    .unwrap_or_default()
-                    .to_string(),
-            ])
+            );
+            row.push(row_status.map_or("", |s| s.status.as_str()).to_string());
+            Some(row)
         })
         .collect();
     Table {
-        columns: vec![
-            "period",
-            "org_code",
-            "endpoints_total",
-            "it_capital_gbp_per_endpoint",
-            "cyber_gbp_per_endpoint",
-            "standards_met",
-            "status",
-        ],
+        columns: spend.header.clone(),
         rows,
     }
 }

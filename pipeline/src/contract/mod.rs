@@ -6,10 +6,12 @@
 
 mod codes;
 mod dictionary;
+mod insights;
 mod reference;
 
 pub use codes::{Code, CodeBook, Scope, Severity};
 pub use dictionary::{Dictionary, InventorySpec, Measure, MeasureType, OrgTypes};
+pub use insights::{Insights, Risk, Spend, SpendColumn};
 pub use reference::{Lifecycle, Organisation, Organisations, normalise_os};
 
 use std::path::{Path, PathBuf};
@@ -49,15 +51,19 @@ pub struct Contract {
     pub dictionary: Dictionary,
     pub codes: CodeBook,
     pub lifecycle: Lifecycle,
+    pub insights: Insights,
 }
 
 impl Contract {
-    /// Loads `dictionary.toml`, `validation-codes.toml` and `os-lifecycle.csv` from `dir`.
+    /// Loads `dictionary.toml`, `validation-codes.toml`, `os-lifecycle.csv` and
+    /// `insights.toml` from `dir`.
     pub fn load(dir: &Path) -> Result<Self, ContractError> {
+        let dictionary = Dictionary::load(&dir.join("dictionary.toml"))?;
         Ok(Contract {
-            dictionary: Dictionary::load(&dir.join("dictionary.toml"))?,
+            insights: Insights::load(&dir.join("insights.toml"), &dictionary)?,
             codes: CodeBook::load(&dir.join("validation-codes.toml"))?,
             lifecycle: Lifecycle::load(&dir.join("os-lifecycle.csv"))?,
+            dictionary,
         })
     }
 }

@@ -575,13 +575,13 @@ fn risk(inputs: &Inputs, facts: &Facts) -> TableModel {
         return table;
     };
     for row in &t.rows {
-        let risk = match row[5].as_str() {
-            "unsupported_medical_devices_not_isolated" => {
-                "Unsupported medical devices not isolated"
-            }
-            "patching_and_unsupported_os_not_met" => "Neither patching nor unsupported systems met",
-            other => other,
-        };
+        let risk = inputs
+            .contract
+            .insights
+            .risk
+            .iter()
+            .find(|r| r.id == row[5])
+            .map_or(row[5].as_str(), |r| r.label.as_str());
         table.rows.push(vec![
             Cell::link(row[2].clone(), format!("orgs/{}.html", row[1])),
             Cell::text(inputs.contract.dictionary.org_types.label(&row[3])),
