@@ -743,6 +743,16 @@ fn submitted_at(period: Period, day: u32, rng: &mut Rng) -> String {
     )
 }
 
+/// The columns of a CSV or XLSX return, as the template has them.
+const RETURN_COLUMNS: [&str; 6] = [
+    "org_code",
+    "period",
+    "submitted_at",
+    "measure",
+    "value",
+    "comment",
+];
+
 /// A return file of `format` (`json`, `csv` or `xlsx`) as a submitter's tool would write it:
 /// measures in order, values as text (a JSON value of digits only is a number; an XLSX value
 /// of digits only is a numeric cell).
@@ -781,22 +791,9 @@ pub fn render_return(
                 .terminator(csv::Terminator::Any(b'\n'))
                 .from_writer(Vec::new());
             let period = period.to_string();
-            let rows = std::iter::once([
-                "org_code",
-                "period",
-                "submitted_at",
-                "measure",
-                "value",
-                "comment",
-            ])
-            .map(|r| r.map(str::to_string))
-            .chain(
-                measures
-                    .iter()
-                    .map(|(k, v)| [org_code, &period, submitted, k, v, ""].map(str::to_string)),
-            );
-            for row in rows {
-                let _ = writer.write_record(&row);
+            let _ = writer.write_record(RETURN_COLUMNS);
+            for (k, v) in measures {
+                let _ = writer.write_record([org_code, &period, submitted, k, v, ""]);
             }
             writer.into_inner().unwrap_or_default()
         }
@@ -812,17 +809,7 @@ pub fn render_return(
             let write =
                 |sheet: &mut rust_xlsxwriter::Worksheet| -> Result<(), rust_xlsxwriter::XlsxError> {
                     sheet.set_name("Return")?;
-                    for (c, h) in [
-                        "org_code",
-                        "period",
-                        "submitted_at",
-                        "measure",
-                        "value",
-                        "comment",
-                    ]
-                    .iter()
-                    .enumerate()
-                    {
+                    for (c, h) in RETURN_COLUMNS.iter().enumerate() {
                         sheet.write_string(0, c as u16, *h)?;
                     }
                     for (r, (k, v)) in measures.iter().enumerate() {

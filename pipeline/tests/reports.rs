@@ -434,6 +434,20 @@ fn the_sample_reports_match_their_snapshots() {
         .iter()
         .find(|r| r["status"] == "not_submitted")
         .unwrap()["org_code"];
+    // Every link within a page lands on something.
+    for page in ["national.html", "public.html"] {
+        let html = read(&reports.join(page));
+        for target in html
+            .split("href=\"#")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+        {
+            assert!(
+                html.contains(&format!("id=\"{target}\"")),
+                "{page}: #{target} leads nowhere"
+            );
+        }
+    }
     // The stylesheet is the same in every page: snapshot it once, not in each report.
     let strip = |html: String| {
         let (start, end) = (

@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::assess::catalogue::{Rule, Standard, ValueFormat};
 use crate::assess::{Outcome, Status};
-use crate::tables::Table;
 
 /// One table cell. `num` right-aligns it; `tag` styles it (an outcome or status); `href`
 /// makes it a link to another report.
@@ -75,49 +74,6 @@ impl TableModel {
     pub fn when_empty(mut self, text: &str) -> Self {
         self.empty = text.to_string();
         self
-    }
-
-    /// A run table as it was written to CSV, with people's names for its columns; columns
-    /// named in `numeric` are right-aligned.
-    pub fn of_table(
-        id: &str,
-        caption: impl Into<String>,
-        table: &Table,
-        columns: &[(&str, &str)],
-        numeric: &[&str],
-    ) -> Self {
-        let index: Vec<usize> = columns
-            .iter()
-            .filter_map(|(name, _)| table.columns.iter().position(|c| c == name))
-            .collect();
-        let head = columns
-            .iter()
-            .map(|(name, label)| {
-                if numeric.contains(name) {
-                    Cell::num(*label)
-                } else {
-                    Cell::text(*label)
-                }
-            })
-            .collect();
-        let mut model = TableModel::new(id, caption, head);
-        model.rows = table
-            .rows
-            .iter()
-            .map(|row| {
-                index
-                    .iter()
-                    .map(|&i| {
-                        if numeric.contains(&table.columns[i]) {
-                            Cell::num(row[i].clone())
-                        } else {
-                            Cell::text(row[i].clone())
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        model
     }
 }
 

@@ -23,6 +23,8 @@ pub struct OrgPage {
     pub status_tag: String,
     pub submitted: bool,
     pub late: bool,
+    /// When a return is due, in words, from the dictionary's due day.
+    pub due: String,
     pub summary: String,
     pub outcomes: TableModel,
     pub issues: TableModel,
@@ -106,6 +108,18 @@ impl Peers {
             None => "[x]".to_string(),
         }
     }
+}
+
+/// "the 10th of the following month" for day 10.
+fn due_in_words(day: u32) -> String {
+    let suffix = match (day % 10, day % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("the {day}{suffix} of the following month")
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -242,11 +256,25 @@ pub fn build(
         status_tag: status.status.as_str().to_string(),
         submitted,
         late: status.late,
+        due: due_in_words(dictionary.due_day),
         summary,
         outcomes: table,
         issues: issue_table,
         remediation,
         min_group: inputs.contract.dictionary.min_group,
         page,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_due_day_reads_as_an_ordinal() {
+        assert_eq!(due_in_words(10), "the 10th of the following month");
+        assert_eq!(due_in_words(1), "the 1st of the following month");
+        assert_eq!(due_in_words(22), "the 22nd of the following month");
+        assert_eq!(due_in_words(13), "the 13th of the following month");
     }
 }
