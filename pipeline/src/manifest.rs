@@ -28,7 +28,14 @@ pub struct Manifest {
     pub tool_version: String,
     pub run_id: String,
     pub input: String,
+    pub reference: String,
     pub reference_sha256: String,
+    /// The contract folder and the SHA-256 of each of its files.
+    pub contract: crate::contract::ContractSource,
+    pub standards_file: String,
+    pub standards_sha256: String,
+    /// The settings file used, if any, with its SHA-256.
+    pub settings: Option<(String, String)>,
     pub inputs: Vec<Input>,
     pub counts: serde_json::Value,
     pub timings_ms: serde_json::Map<String, serde_json::Value>,
@@ -84,7 +91,12 @@ impl Manifest {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             run_id: config.run_id.clone(),
             input: config.input.display().to_string(),
+            reference: config.reference.display().to_string(),
             reference_sha256: config.orgs.sha256.clone(),
+            contract: config.contract.source.clone(),
+            standards_file: catalogue.path.display().to_string(),
+            standards_sha256: catalogue.sha256.clone(),
+            settings: config.settings.clone(),
             inputs,
             counts: serde_json::json!({
                 "files_listed": listing.recognised.len() + listing.unrecognised.len(),

@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::crash::{self, CrashPoint};
 use crate::period::Period;
 use crate::storage::{Location, StorageError};
 
@@ -59,7 +60,12 @@ pub fn stage(out: &Location, period: Period, run_id: &str) -> Staged {
 }
 
 /// Makes the staged run the one readers see, then removes runs older than the previous one.
-pub async fn publish(out: &Location, staged: &Staged) -> Result<Location, PublishError> {
+/// `crash_at` is for tests (see [`crate::crash`]).
+pub async fn publish(
+    out: &Location,
+    staged: &Staged,
+    crash_at: Option<CrashPoint>,
+) -> Result<Location, PublishError> {
     let period = staged.period.to_string();
     let previous = published_run(out, staged.period).await;
     match out.local_path() {
@@ -80,7 +86,7 @@ pub async fn publish(out: &Location, staged: &Staged) -> Result<Location, Publis
             }
             let temporary = root.join(format!(".{period}.{}.link", staged.run_id));
             std::os::unix::fs::symlink(&staged.relative, &temporary).map_err(io("the run link"))?;
-            crate::run::crash_point("swap");
+            crash::at(crash_at, CrashPoint::Swap);
             // A real folder left by a tool that wrote in place cannot be replaced by a rename;
             // move it aside once, into the runs it belongs with.
             if link.is_dir() && !link.is_symlink() {
@@ -121,21 +127,21 @@ async fn published_run(out: &Location, period: Period) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The location of the published run of `period`: the followed pointer on object storage, the
-/// linked folder on local disk.
+/// The location of the published run of `period`: the run the pointer names on object
+/// storage, the run the link names on local disk (a real folder, so reading it follows no
+/// link).
 pub async fn resolve(out: &Location, period: Period) -> Result<Location, StorageError> {
-    if out.local_path().is_some() {
-        return Ok(out.join(&period.to_string()));
+    let missing = |message: &str| StorageError::Location {
+        location: format!("{}/{period}", out.display()),
+        message: message.to_string(),
+    };
+    let run = published_run(out, period)
+        .await
+        .ok_or_else(|| missing("no run of this period is published (or its pointer is damaged)"))?;
+    if run.is_empty() || run.contains('/') || run.starts_with('.') {
+        return Err(missing("the published pointer names no run of this period"));
     }
-    match out.read(&format!("{period}/{POINTER}")).await {
-        Ok(bytes) => match serde_json::from_slice::<Pointer>(&bytes) {
-            Ok(p) if p.run.starts_with(&format!("{RUNS}/{period}/")) && !p.run.contains("..") => {
-                Ok(out.join(&p.run))
-            }
-            _ => Ok(out.join(&period.to_string())),
-        },
-        Err(_) => Ok(out.join(&period.to_string())),
-    }
+    Ok(out.join(&format!("{RUNS}/{period}/{run}")))
 }
 
 /// Holds the lock of a period's runs on local disk until dropped.

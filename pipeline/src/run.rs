@@ -1,16 +1,19 @@
 //! The monthly batch for one period: list the landing zone, read the period's files, validate
-//! and assess them, aggregate the gaps, and publish the outputs under `{out}/{period}/`.
+//! and assess them, aggregate the gaps, render the reports, and publish the outputs under
+//! `{out}/{period}/`. This module drives the stages in order and is the only one that knows
+//! them all; no stage calls a later one.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
 
-use crate::aggregate::{self, GapRow, insights};
+use crate::aggregate::{self, GapRow, PeriodFigures, insights};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations, Severity};
+use crate::crash::{self, CrashPoint};
 use crate::ingest::names::FileName;
 use crate::ingest::{self, Listing};
 use crate::manifest;
@@ -19,7 +22,7 @@ use crate::period::Period;
 use crate::publish::{self, PublishError};
 use crate::report;
 use crate::storage::{Location, StorageError};
-use crate::tables;
+use crate::tables::{self, Table};
 use crate::validate::{
     Batch, Disposition, INVENTORY_BATCH, Issues, Limits, PARSER_STACK, Validated,
 };
@@ -44,24 +47,23 @@ pub enum RunError {
     },
 }
 
+fn compute(stage: &'static str) -> impl FnOnce(polars::prelude::PolarsError) -> RunError {
+    move |source| RunError::Compute { stage, source }
+}
+
 /// Inventory bytes read and validated together: large enough to keep both cores busy, small
 /// enough that a national batch's device rows never sit in memory at once.
 const INVENTORY_CHUNK_BYTES: u64 = 48 << 20;
+
+/// The file beside the tables that holds the period's national figures, read back by later
+/// runs for their trends (so no earlier table is parsed again).
+pub const FIGURES: &str = "figures.json";
 
 /// Where a run reports progress on long work (the command line draws a bar on a terminal).
 pub trait Progress: Send + Sync {
     fn start(&self, stage: &str, total: u64);
     fn advance(&self, done: u64);
     fn finish(&self);
-}
-
-/// Ends the process abruptly at a named point when `BASELINE_CRASH_AT` names it: the seam the
-/// crash-safety tests use to stop a run mid-way (as a power cut or `kill -9` would) and show
-/// that what was published before survives.
-pub fn crash_point(point: &str) {
-    if std::env::var_os("BASELINE_CRASH_AT").is_some_and(|v| v == point) {
-        std::process::abort();
-    }
 }
 
 /// Everything a run needs, validated before it starts.
@@ -73,6 +75,10 @@ pub struct RunConfig {
     pub period: Option<Period>,
     pub contract: Contract,
     pub orgs: Organisations,
+    /// The file `orgs` was read from.
+    pub reference: PathBuf,
+    /// The settings file the configuration came from, if any, with its SHA-256.
+    pub settings: Option<(String, String)>,
     /// A catalogue file, or a folder of editions from which the one in force is chosen.
     pub standards: PathBuf,
     pub limits: Limits,
@@ -80,7 +86,11 @@ pub struct RunConfig {
     pub run_id: String,
     /// Files read at once from the landing zone.
     pub concurrency: usize,
-    pub progress: Option<std::sync::Arc<dyn Progress>>,
+    /// The run's clock: a return sent after it is `invalid_submitted_at`.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Where to stop the run abruptly: for crash-safety tests only (see [`crate::crash`]).
+    pub crash_at: Option<CrashPoint>,
+    pub progress: Option<Arc<dyn Progress>>,
 }
 
 impl std::fmt::Debug for RunConfig {
@@ -108,7 +118,17 @@ pub struct RunSummary {
     pub issues_by_severity: BTreeMap<Severity, usize>,
     pub organisations: usize,
     pub edition: String,
+    /// What the run read: the landing zone, the reference table, the standards catalogue, the
+    /// contract folder and the settings file, for the summary to name.
+    pub input: String,
+    pub reference: String,
+    pub standards_file: String,
+    pub contract_dir: String,
+    pub settings: Option<String>,
     pub status_counts: BTreeMap<assess::Status, usize>,
+    /// What went wrong without stopping the run (a file not copied to the quarantine, earlier
+    /// periods that could not be read for the trends), for the analyst to look at.
+    pub warnings: Vec<String>,
 }
 
 /// Everything a run produced, for callers that go on (reports) and for tests.
@@ -133,32 +153,173 @@ pub fn catalogue_for(
     }
 }
 
+/// How long each stage took.
+struct Timings {
+    clock: Instant,
+    laps: Vec<(&'static str, u128)>,
+}
+
+impl Timings {
+    fn start() -> Self {
+        Timings {
+            clock: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        self.laps.push((stage, self.clock.elapsed().as_millis()));
+        self.clock = Instant::now();
+    }
+}
+
+/// The outputs of the aggregate stage: the gaps, the trend series and the figure tables.
+struct Figures {
+    gaps: Vec<GapRow>,
+    series: Vec<(Period, PeriodFigures)>,
+    /// trends, non-response, data quality, risk and spend.
+    tables: Vec<(&'static str, Table)>,
+}
+
+/// Every table a run writes, in the order the workbook lists them.
+struct Tables {
+    outcomes: Table,
+    status: Table,
+    gaps: Table,
+    issues: Table,
+    figures: Vec<(&'static str, Table)>,
+}
+
+impl Tables {
+    fn all(&self) -> Vec<(&str, &Table)> {
+        let mut all = vec![
+            ("outcomes", &self.outcomes),
+            ("org_status", &self.status),
+            ("gaps", &self.gaps),
+            ("issues", &self.issues),
+        ];
+        all.extend(self.figures.iter().map(|(name, t)| (*name, t)));
+        all
+    }
+}
+
 /// Runs the batch for one period: the stages in order, each timed, the outputs staged in a
 /// fresh folder and published atomically at the end.
 pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
-    let mut timings: Vec<(&'static str, u128)> = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |stage: &'static str, timings: &mut Vec<(&'static str, u128)>| {
-        timings.push((stage, clock.elapsed().as_millis()));
-        clock = Instant::now();
-    };
-
-    let listing: Listing = ingest::list(&config.input).await?;
-    let period = match config.period.or_else(|| listing.latest_period()) {
-        Some(p) => p,
-        None => return Err(RunError::NoPeriod(config.input.display().to_string())),
-    };
+    let mut timings = Timings::start();
+    let listing = ingest::list(&config.input).await?;
+    let period = config
+        .period
+        .or_else(|| listing.latest_period())
+        .ok_or_else(|| RunError::NoPeriod(config.input.display().to_string()))?;
     tracing::info!(%period, files = listing.recognised.len(), "listed the landing zone");
+    let mut validated = read_and_validate(config, &listing, period, &mut timings).await;
+
+    let catalogue = catalogue_for(&config.standards, &config.contract, period)?;
+    let (derived, assessment) = assess_period(config, &catalogue, &mut validated)?;
+    timings.lap("assess");
+
+    let (history, mut warnings) = load_history(&config.out, period).await;
+    let figures = aggregate_period(
+        config,
+        &catalogue,
+        &validated,
+        &assessment,
+        &derived,
+        history,
+    )?;
+    timings.lap("aggregate");
+
+    let tables = Tables {
+        outcomes: tables::outcomes(&assessment),
+        status: tables::org_status(&assessment, &config.orgs),
+        gaps: aggregate::gaps_table(&period.to_string(), &figures.gaps),
+        issues: output::issues_table(&period.to_string(), &validated.issues),
+        figures: figures.tables,
+    };
+    let reports = report::render_all(&report::Inputs {
+        period,
+        contract: &config.contract,
+        orgs: &config.orgs,
+        catalogue: &catalogue,
+        validated: &validated,
+        assessment: &assessment,
+        gaps: &figures.gaps,
+        series: &figures.series,
+        tables: &tables.all(),
+    })?;
+    tracing::info!(files = reports.len(), "rendered the reports");
+    timings.lap("render");
+    crash::at(config.crash_at, CrashPoint::Render);
+
+    // One run of a period at a time on local disk (a second waits); on object storage the
+    // publish protocol is safe under a race (docs/DESIGN.md).
+    let _lock = publish::lock(&config.out, period)?;
+    let staged = publish::stage(&config.out, period, &config.run_id);
+    let own_figures = figures.series.last().map(|(_, f)| f);
+    warnings.extend(
+        write_outputs(
+            config,
+            &staged.dir,
+            &tables,
+            &validated,
+            own_figures,
+            reports,
+        )
+        .await?,
+    );
+    timings.lap("write");
+
+    let mut summary = summarise(config, &validated, &assessment, &catalogue, warnings);
+    let manifest = manifest::Manifest::new(
+        config,
+        &listing,
+        &validated,
+        &assessment,
+        &catalogue,
+        &summary,
+        &timings.laps,
+    );
+    staged
+        .dir
+        .write("manifest.json", manifest.to_json())
+        .await?;
+    crash::at(config.crash_at, CrashPoint::Publish);
+    publish::publish(&config.out, &staged, config.crash_at).await?;
+    // Where readers find it: the link on local disk, the pointer's folder on object storage.
+    summary.output = config.out.join(&period.to_string()).display().to_string();
+    tracing::info!(output = %summary.output, "published");
+    Ok(RunOutput {
+        validated,
+        assessment,
+        gaps: figures.gaps,
+        summary,
+    })
+}
+
+/// Reads the period's returns, then its inventories a chunk at a time while the chunk before
+/// is validated on its own thread, so at most two chunks are held (the memory target in
+/// docs/PERFORMANCE.md). One file never stops the batch: a file that cannot be read is an
+/// issue.
+async fn read_and_validate(
+    config: &RunConfig,
+    listing: &Listing,
+    period: Period,
+    timings: &mut Timings,
+) -> Validated {
     let (return_files, inventory_files): (Vec<_>, Vec<_>) = listing
         .for_period(period)
         .cloned()
         .partition(|(_, name)| name.kind.is_return());
-    let total = return_files.len() + inventory_files.len();
-    if let Some(p) = &config.progress {
-        p.start("reading the landing zone", total as u64);
+    let progress = config.progress.as_deref();
+    if let Some(p) = progress {
+        p.start(
+            "reading the landing zone",
+            (return_files.len() + inventory_files.len()) as u64,
+        );
     }
     let advance = |done: usize| {
-        if let Some(p) = &config.progress {
+        if let Some(p) = progress {
             p.advance(done as u64);
         }
     };
@@ -171,18 +332,17 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         limit,
         advance,
     )
-    .await?;
+    .await;
     tracing::info!(files = returns.len(), "read the period's returns");
-    lap("ingest", &mut timings);
-    crash_point("ingest");
+    timings.lap("ingest");
+    crash::at(config.crash_at, CrashPoint::Ingest);
 
-    // Inventories are large: read a chunk at a time while the chunk before is validated, so
-    // at most two chunks are held (the memory target in docs/PERFORMANCE.md).
     let batch = Batch {
         contract: &config.contract,
         orgs: &config.orgs,
         period,
         limits: config.limits,
+        now: config.now,
     };
     let read_returns = returns.len();
     let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<ingest::Loaded>>(1);
@@ -190,18 +350,17 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         let mut done = read_returns;
         for chunk in ingest::chunks(inventory_files, INVENTORY_BATCH, INVENTORY_CHUNK_BYTES) {
             let loaded = ingest::read_all(&config.input, chunk, config.concurrency, limit, |n| {
-                advance(done + n)
+                advance(done + n);
             })
-            .await?;
+            .await;
             done += loaded.len();
             if chunks.send(loaded).is_err() {
                 break;
             }
         }
         drop(chunks);
-        Ok::<_, StorageError>(())
     };
-    let (validated, read) = tokio::task::block_in_place(|| {
+    let validated = tokio::task::block_in_place(|| {
         std::thread::scope(|scope| {
             let validating = std::thread::Builder::new()
                 .stack_size(PARSER_STACK)
@@ -209,16 +368,12 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
                     batch.validate_streaming(&listing.unrecognised, returns, received)
                 })
                 .expect("a thread can be started");
-            let read = tokio::runtime::Handle::current().block_on(reader);
-            (validating.join(), read)
+            tokio::runtime::Handle::current().block_on(reader);
+            validating.join()
         })
     });
-    read?;
-    let mut validated = match validated {
-        Ok(v) => v,
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
-    if let Some(p) = &config.progress {
+    let validated = validated.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    if let Some(p) = progress {
         p.finish();
     }
     tracing::info!(
@@ -226,150 +381,155 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         rejected = validated.rejected.len(),
         "validated"
     );
-    lap("validate", &mut timings);
+    timings.lap("validate");
+    validated
+}
 
-    let catalogue = catalogue_for(&config.standards, &config.contract, period)?;
+/// Derives the device measures (adding their `unknown_os` and `discrepancy` issues) and
+/// assesses every organisation against the catalogue.
+fn assess_period(
+    config: &RunConfig,
+    catalogue: &Catalogue,
+    validated: &mut Validated,
+) -> Result<(evidence::Derived, Assessment), RunError> {
     let mut evidence_issues = Issues::new(&config.contract.codes);
-    let derived = evidence::derive(&validated, &config.contract, &mut evidence_issues);
-    validated.issues.extend(evidence_issues.into_sorted());
+    let derived = evidence::derive(validated, &config.contract, &mut evidence_issues);
+    validated
+        .issues
+        .extend(evidence_issues.into_sorted(Some(&config.orgs)));
     validated
         .issues
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let assessment = assess::assess(
-        &validated,
+        validated,
         &config.contract,
         &config.orgs,
-        &catalogue,
+        catalogue,
         &derived,
     )
-    .map_err(|source| RunError::Compute {
-        stage: "assessment",
-        source,
-    })?;
+    .map_err(compute("assessment"))?;
     tracing::info!(edition = %catalogue.id, outcomes = assessment.outcomes.len(), "assessed");
-    lap("assess", &mut timings);
+    Ok((derived, assessment))
+}
 
+/// The national figures of every published period before `period`, from each run's
+/// [`FIGURES`]; a period that cannot be read is left out of the trends with a warning.
+async fn load_history(
+    out: &Location,
+    period: Period,
+) -> (Vec<(Period, PeriodFigures)>, Vec<String>) {
+    let (mut history, mut warnings) = (Vec::new(), Vec::new());
+    let folders = match out.folders().await {
+        Ok(folders) => folders,
+        Err(e) => {
+            warnings.push(format!(
+                "earlier periods could not be listed, so the trends show this period only: {:#}",
+                anyhow::Error::new(e)
+            ));
+            return (history, warnings);
+        }
+    };
+    let earlier = folders
+        .iter()
+        .filter_map(|name| name.parse::<Period>().ok())
+        .filter(|p| *p < period);
+    for earlier in earlier {
+        match read_figures(out, earlier).await {
+            Ok(figures) => history.push((earlier, figures)),
+            Err(why) => warnings.push(format!("{earlier} is left out of the trends: {why}")),
+        }
+    }
+    (history, warnings)
+}
+
+async fn read_figures(out: &Location, period: Period) -> Result<PeriodFigures, String> {
+    let run = publish::resolve(out, period)
+        .await
+        .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
+    let bytes = run.read(FIGURES).await.map_err(|e| {
+        format!(
+            "{:#} (a run published before figures were kept: run the period again)",
+            anyhow::Error::new(e)
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("its {FIGURES} is not valid: {e}"))
+}
+
+/// The gaps by standard and group, the trend series ending with this period, and the figure
+/// tables the reports draw on.
+fn aggregate_period(
+    config: &RunConfig,
+    catalogue: &Catalogue,
+    validated: &Validated,
+    assessment: &Assessment,
+    derived: &evidence::Derived,
+    mut series: Vec<(Period, PeriodFigures)>,
+) -> Result<Figures, RunError> {
+    let period = assessment.period;
     let order: Vec<String> = catalogue
         .standards
         .iter()
         .map(|s| s.standard.id.clone())
         .collect();
-    let gaps =
-        aggregate::gaps(&assessment, &config.orgs, &order).map_err(|source| RunError::Compute {
-            stage: "gaps",
-            source,
-        })?;
-    let mut series = insights::history(&config.out, period).await;
-    series.push((period, insights::PeriodFigures::of_run(&gaps, &assessment)));
-    let extra_tables: [(&str, tables::Table); 5] = [
+    let gaps = aggregate::gaps(assessment, &config.orgs, &order).map_err(compute("gaps"))?;
+    series.push((period, PeriodFigures::of_run(&gaps, assessment)));
+    let (contract, orgs) = (&config.contract, &config.orgs);
+    let tables = vec![
         ("trends", insights::trends_table(&series)),
         (
             "non_response",
-            insights::non_response_table(period, &assessment, &config.orgs),
+            insights::non_response_table(period, assessment, orgs),
         ),
         (
             "data_quality",
-            insights::data_quality_table(period, &validated),
+            insights::data_quality_table(period, validated),
         ),
         (
             "risk",
-            insights::risk_table(
-                period,
-                &validated,
-                &assessment,
-                &config.contract,
-                &config.orgs,
-                &derived,
-            ),
+            insights::risk_table(period, validated, assessment, contract, orgs, derived),
         ),
         (
             "spend",
-            insights::spend_table(period, &validated, &assessment, &config.contract),
+            insights::spend_table(period, validated, assessment, contract),
         ),
     ];
-    lap("aggregate", &mut timings);
+    Ok(Figures {
+        gaps,
+        series,
+        tables,
+    })
+}
 
-    let period_text = period.to_string();
-    let outcomes = tables::outcomes(&assessment);
-    let status = tables::org_status(&assessment, &config.orgs);
-    let gaps_table = aggregate::gaps_table(&period_text, &gaps);
-    let issues_table = output::issues_table(&period_text, &validated.issues);
-    let mut workbook: Vec<(&str, &tables::Table)> = vec![
-        ("outcomes", &outcomes),
-        ("org_status", &status),
-        ("gaps", &gaps_table),
-        ("issues", &issues_table),
-    ];
-    workbook.extend(extra_tables.iter().map(|(name, t)| (*name, t)));
-    let reports = report::render_all(&report::Inputs {
-        period,
-        contract: &config.contract,
-        orgs: &config.orgs,
-        catalogue: &catalogue,
-        validated: &validated,
-        assessment: &assessment,
-        gaps: &gaps,
-        series: &series,
-        tables: &workbook,
-    })?;
-    tracing::info!(files = reports.len(), "rendered the reports");
-    lap("render", &mut timings);
-    crash_point("render");
-
-    // One run of a period at a time on local disk (a second waits); on object storage the
-    // publish protocol is safe under a race (docs/DESIGN.md).
-    let _lock = publish::lock(&config.out, period)?;
-    let staged = publish::stage(&config.out, period, &config.run_id);
-    let dir = &staged.dir;
-    dir.write("validation/issues.csv", issues_table.to_csv())
+/// Writes everything but the manifest into the staged run; returns the warnings of what could
+/// not be written without stopping the run (quarantine copies).
+async fn write_outputs(
+    config: &RunConfig,
+    dir: &Location,
+    tables: &Tables,
+    validated: &Validated,
+    figures: Option<&PeriodFigures>,
+    reports: Vec<(String, Vec<u8>)>,
+) -> Result<Vec<String>, RunError> {
+    let period = validated.period.to_string();
+    dir.write("validation/issues.csv", tables.issues.to_csv())
         .await?;
-    output::write_quarantine(
+    let warnings = output::write_quarantine(
         dir,
         &config.input,
-        &period_text,
+        &period,
         &validated.rejected,
         &validated.issues,
     )
     .await?;
-    let parquet = |table: &tables::Table, integer: &[&str], boolean: &[&str]| {
-        table
-            .to_parquet(integer, boolean)
-            .map_err(|source| RunError::Compute {
-                stage: "Parquet tables",
-                source,
-            })
-    };
-    let counts = [
-        "met",
-        "partially_met",
-        "not_met",
-        "not_assessed",
-        "not_applicable",
-    ];
-    for (name, table, integer, boolean) in [
-        ("outcomes", &outcomes, &[][..], &[][..]),
-        ("org_status", &status, &counts[..], &["late"][..]),
-        (
-            "gaps",
-            &gaps_table,
-            &["orgs", "met", "partially_met", "not_met", "not_assessed"][..],
-            &[][..],
-        ),
-    ] {
-        dir.write(&format!("tables/{name}.csv"), table.to_csv())
-            .await?;
-        dir.write(
-            &format!("tables/{name}.parquet"),
-            parquet(table, integer, boolean)?,
-        )
-        .await?;
+    write_tables(dir, tables).await?;
+    if let Some(figures) = figures {
+        let json = serde_json::to_vec_pretty(figures).map_err(|e| StorageError::Location {
+            location: dir.display().to_string(),
+            message: format!("the figures could not be serialised: {e}"),
+        })?;
+        dir.write(FIGURES, json).await?;
     }
-    // The figures the reports draw on, as CSV for analysts.
-    for (name, table) in &extra_tables {
-        dir.write(&format!("tables/{name}.csv"), table.to_csv())
-            .await?;
-    }
-    crash_point("write");
+    crash::at(config.crash_at, CrashPoint::Write);
     // Reports: thousands of small files, written a few at a time.
     futures::stream::iter(reports.into_iter().map(|(path, bytes)| {
         let path = format!("reports/{path}");
@@ -378,8 +538,52 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     .buffer_unordered(config.concurrency.max(1))
     .try_collect::<Vec<()>>()
     .await?;
-    lap("write", &mut timings);
+    Ok(warnings)
+}
 
+/// The assessment tables as CSV and Parquet; the figure tables as CSV.
+async fn write_tables(dir: &Location, tables: &Tables) -> Result<(), RunError> {
+    let counts = [
+        "met",
+        "partially_met",
+        "not_met",
+        "not_assessed",
+        "not_applicable",
+    ];
+    let typed: [(&str, &Table, &[&str], &[&str]); 3] = [
+        ("outcomes", &tables.outcomes, &[], &[]),
+        ("org_status", &tables.status, &counts, &["late"]),
+        (
+            "gaps",
+            &tables.gaps,
+            &["orgs", "met", "partially_met", "not_met", "not_assessed"],
+            &[],
+        ),
+    ];
+    for (name, table, integer, boolean) in typed {
+        dir.write(&format!("tables/{name}.csv"), table.to_csv())
+            .await?;
+        let parquet = table
+            .to_parquet(integer, boolean)
+            .map_err(compute("Parquet tables"))?;
+        dir.write(&format!("tables/{name}.parquet"), parquet)
+            .await?;
+    }
+    for (name, table) in &tables.figures {
+        dir.write(&format!("tables/{name}.csv"), table.to_csv())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The closing summary of a run.
+fn summarise(
+    config: &RunConfig,
+    validated: &Validated,
+    assessment: &Assessment,
+    catalogue: &Catalogue,
+    warnings: Vec<String>,
+) -> RunSummary {
     let count = |kind: &str, accepted: bool| {
         validated
             .files
@@ -391,8 +595,12 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     for issue in &validated.issues {
         *issues_by_severity.entry(issue.severity).or_insert(0) += 1;
     }
-    let mut summary = RunSummary {
-        period,
+    let mut status_counts = BTreeMap::new();
+    for s in &assessment.status {
+        *status_counts.entry(s.status).or_insert(0) += 1;
+    }
+    RunSummary {
+        period: validated.period,
         output: String::new(),
         returns_received: count("return", false),
         returns_accepted: count("return", true),
@@ -402,29 +610,12 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         issues_by_severity,
         organisations: config.orgs.len(),
         edition: catalogue.id.clone(),
-        status_counts: assessment.status.iter().fold(BTreeMap::new(), |mut m, s| {
-            *m.entry(s.status).or_insert(0) += 1;
-            m
-        }),
-    };
-    let manifest = manifest::Manifest::new(
-        config,
-        &listing,
-        &validated,
-        &assessment,
-        &catalogue,
-        &summary,
-        &timings,
-    );
-    dir.write("manifest.json", manifest.to_json()).await?;
-    crash_point("publish");
-    let published = publish::publish(&config.out, &staged).await?;
-    summary.output = published.display().to_string();
-    tracing::info!(output = %summary.output, "published");
-    Ok(RunOutput {
-        validated,
-        assessment,
-        gaps,
-        summary,
-    })
+        input: config.input.display().to_string(),
+        reference: config.reference.display().to_string(),
+        standards_file: catalogue.path.display().to_string(),
+        contract_dir: config.contract.source.dir.display().to_string(),
+        settings: config.settings.as_ref().map(|(path, _)| path.clone()),
+        status_counts,
+        warnings,
+    }
 }

@@ -1,14 +1,20 @@
 //! Every read and write of the landing zone and the outputs, through `object_store`, so that
 //! local paths, `file://`, `az://`, `s3://` and `gs://` behave alike.
+//!
+//! On local disk a symbolic link is never followed: object_store's local store follows links
+//! when it lists and reads, so whoever can write to a landing zone could make the batch read
+//! (and echo, and quarantine) any file of the server. Local folders are listed and read here
+//! instead, with links reported as entries that are never read.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use url::Url;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +31,30 @@ pub enum StorageError {
     },
 }
 
-/// One object found under a location: its key relative to the location, and its size.
+/// One object found under a location: its key relative to the location, its size and when it
+/// was last written.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
     pub key: String,
     pub size: u64,
+    pub last_modified: Option<DateTime<Utc>>,
+    /// A symbolic link on local disk: listed so it can be reported, never read or followed.
+    pub link: bool,
 }
+
+impl Entry {
+    pub fn new(key: impl Into<String>, size: u64) -> Self {
+        Entry {
+            key: key.into(),
+            size,
+            last_modified: None,
+            link: false,
+        }
+    }
+}
+
+/// Chunks in which files are copied and read from local disk.
+const COPY_CHUNK: usize = 8 << 20;
 
 /// A folder on local disk or a prefix in an object store.
 #[derive(Debug, Clone)]
@@ -131,8 +155,24 @@ impl Location {
         }
     }
 
-    /// Every object below the location, sorted by key.
+    /// Every object below the location, sorted by key. On local disk, links are listed (with
+    /// `link` set) and never followed.
     pub async fn list(&self) -> Result<Vec<Entry>, StorageError> {
+        let mut entries = match &self.local {
+            Some(root) => {
+                let root = root.clone();
+                tokio::task::spawn_blocking(move || local::list(&root))
+                    .await
+                    .map_err(|e| self.io_error("list", "", std::io::Error::other(e)))?
+                    .map_err(|e| self.io_error("list", "", e))?
+            }
+            None => self.list_store().await?,
+        };
+        entries.sort();
+        Ok(entries)
+    }
+
+    async fn list_store(&self) -> Result<Vec<Entry>, StorageError> {
         let prefix = (!self.root.as_ref().is_empty()).then_some(&self.root);
         let mut listing = self.store.list(prefix);
         let mut entries: Vec<Entry> = Vec::new();
@@ -142,8 +182,8 @@ impl Location {
                     if let Some(parts) = meta.location.prefix_match(&self.root) {
                         let parts: Vec<String> = parts.map(|p| p.as_ref().to_string()).collect();
                         entries.push(Entry {
-                            key: parts.join("/"),
-                            size: meta.size,
+                            last_modified: Some(meta.last_modified),
+                            ..Entry::new(parts.join("/"), meta.size)
                         });
                     }
                 }
@@ -152,14 +192,10 @@ impl Location {
                 // as unsafe and never reads it.
                 Err(object_store::Error::InvalidPath {
                     source: object_store::path::Error::BadSegment { path, .. },
-                }) => entries.push(Entry {
-                    key: path.trim_start_matches('/').to_string(),
-                    size: 0,
-                }),
+                }) => entries.push(Entry::new(path.trim_start_matches('/'), 0)),
                 Err(e) => return Err(self.error("list", "", e)),
             }
         }
-        entries.sort();
         Ok(entries)
     }
 
@@ -180,7 +216,19 @@ impl Location {
         Ok(names)
     }
 
+    /// The whole object. On local disk a path with a link anywhere in it is refused.
     pub async fn read(&self, relative: &str) -> Result<Bytes, StorageError> {
+        if let Some(root) = &self.local {
+            let (root, key) = (root.clone(), relative.to_string());
+            return tokio::task::spawn_blocking(move || {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut local::open(&root, &key)?, &mut bytes)?;
+                Ok(Bytes::from(bytes))
+            })
+            .await
+            .map_err(|e| self.io_error("read", relative, std::io::Error::other(e)))?
+            .map_err(|e| self.io_error("read", relative, e));
+        }
         let key = self.key(relative);
         let result = self
             .store
@@ -202,11 +250,182 @@ impl Location {
         Ok(())
     }
 
+    /// Copies `relative` of `source` to `target` here as a stream, so a file of any size costs
+    /// a chunk of memory, never its size. The target appears whole or not at all.
+    pub async fn copy_from(
+        &self,
+        source: &Location,
+        relative: &str,
+        target: &str,
+    ) -> Result<(), StorageError> {
+        let upload = self
+            .store
+            .put_multipart(&self.key(target))
+            .await
+            .map_err(|e| self.error("write", target, e))?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, COPY_CHUNK);
+        let copied = source.stream_into(relative, &mut writer).await;
+        if let Err(e) = copied {
+            let _ = writer.abort().await;
+            return Err(e);
+        }
+        writer
+            .finish()
+            .await
+            .map_err(|e| self.error("write", target, e))?;
+        Ok(())
+    }
+
+    /// Feeds the object's bytes to `writer`, a chunk at a time.
+    async fn stream_into(
+        &self,
+        relative: &str,
+        writer: &mut WriteMultipart,
+    ) -> Result<(), StorageError> {
+        let Some(root) = &self.local else {
+            let mut stream = self
+                .store
+                .get(&self.key(relative))
+                .await
+                .map_err(|e| self.error("read", relative, e))?
+                .into_stream();
+            while let Some(chunk) = stream.next().await {
+                writer.put(chunk.map_err(|e| self.error("read", relative, e))?);
+                bounded(writer).await?;
+            }
+            return Ok(());
+        };
+        let fail = |e| self.io_error("read", relative, e);
+        let file = local::open(root, relative).map_err(fail)?;
+        let file = std::sync::Arc::new(std::sync::Mutex::new(file));
+        loop {
+            let file = file.clone();
+            let chunk = tokio::task::spawn_blocking(move || local::read_chunk(&file, COPY_CHUNK))
+                .await
+                .map_err(|e| fail(std::io::Error::other(e)))?
+                .map_err(fail)?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            writer.put(Bytes::from(chunk));
+            bounded(writer).await?;
+        }
+    }
+
+    fn io_error(&self, action: &'static str, key: &str, source: std::io::Error) -> StorageError {
+        self.error(
+            action,
+            key,
+            object_store::Error::Generic {
+                store: "local",
+                source: Box::new(source),
+            },
+        )
+    }
+
     pub async fn delete(&self, relative: &str) -> Result<(), StorageError> {
         let key = self.key(relative);
         self.store
             .delete(&key)
             .await
             .map_err(|e| self.error("delete", relative, e))
+    }
+}
+
+/// Waits until at most two chunks of a copy are in flight.
+async fn bounded(writer: &mut WriteMultipart) -> Result<(), StorageError> {
+    writer
+        .wait_for_capacity(2)
+        .await
+        .map_err(|e| StorageError::Store {
+            action: "write",
+            key: String::new(),
+            location: "the copy".into(),
+            source: Box::new(e),
+        })
+}
+
+/// Local disk without following links.
+mod local {
+    use std::io::{Error, ErrorKind, Read};
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::path::Path;
+    use std::sync::Mutex;
+
+    use super::Entry;
+
+    /// Every file below `root`, with links as entries of their own (never followed).
+    pub fn list(root: &Path) -> std::io::Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        let mut folders = vec![(root.to_path_buf(), String::new())];
+        while let Some((folder, prefix)) = folders.pop() {
+            let listing = match fs_err::read_dir(&folder) {
+                Ok(listing) => listing,
+                // Nothing there yet, or a folder removed while listing.
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for item in listing {
+                let item = item?;
+                let name = item.file_name().to_string_lossy().into_owned();
+                let key = format!("{prefix}{name}");
+                // The entry's own type: a link is not resolved.
+                let kind = item.file_type()?;
+                if kind.is_symlink() {
+                    entries.push(Entry {
+                        link: true,
+                        ..Entry::new(key, 0)
+                    });
+                } else if kind.is_dir() {
+                    folders.push((item.path(), format!("{key}/")));
+                } else if kind.is_file() {
+                    let meta = item.metadata()?;
+                    entries.push(Entry {
+                        last_modified: meta.modified().ok().map(Into::into),
+                        ..Entry::new(key, meta.len())
+                    });
+                }
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Opens `root/relative` for reading, refusing a link at any point of the path: every
+    /// folder below `root` is checked, and the file itself is opened with `O_NOFOLLOW`.
+    pub fn open(root: &Path, relative: &str) -> std::io::Result<std::fs::File> {
+        let mut path = root.to_path_buf();
+        let parts: Vec<&str> = relative.split('/').filter(|p| !p.is_empty()).collect();
+        for (i, part) in parts.iter().enumerate() {
+            if matches!(*part, "." | "..") {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    "a path part is . or ..",
+                ));
+            }
+            path.push(part);
+            if i + 1 < parts.len() && fs_err::symlink_metadata(&path)?.is_symlink() {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    "the path goes through a symbolic link, which is never followed",
+                ));
+            }
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        if !file.metadata()?.is_file() {
+            return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+        }
+        Ok(file)
+    }
+
+    /// Up to `size` bytes from where `file` stands; empty at its end.
+    pub fn read_chunk(file: &Mutex<std::fs::File>, size: usize) -> std::io::Result<Vec<u8>> {
+        let mut file = file.lock().map_err(|_| Error::other("a reader panicked"))?;
+        let mut chunk = Vec::with_capacity(size);
+        (&mut *file).take(size as u64).read_to_end(&mut chunk)?;
+        Ok(chunk)
     }
 }

@@ -10,6 +10,8 @@ use std::process::{Command, Output};
 fn baseline(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_baseline"))
         .args(args)
+        .arg("--schemas")
+        .arg(common::workspace().join("schemas"))
         .current_dir(dir)
         .output()
         .expect("the binary runs")

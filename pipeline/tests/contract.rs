@@ -136,3 +136,26 @@ fn the_insights_name_measures_of_the_dictionary_and_standards_of_every_edition()
         ]
     );
 }
+
+/// `docs/CONTRACT.md` stands on its own only while its tables say what `schemas/` says.
+#[test]
+fn the_contract_document_agrees_with_the_schemas() {
+    let contract = common::contract();
+    let editions = baseline::assess::Catalogue::load_all(
+        &common::workspace().join("schemas/standards"),
+        &contract.dictionary,
+    )
+    .unwrap();
+    let path = common::workspace().join("docs/CONTRACT.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sections = baseline::contract_doc::sections(&contract, &editions);
+    let filled = baseline::contract_doc::fill(&text, &sections).unwrap();
+    assert!(
+        filled == text,
+        "docs/CONTRACT.md is stale: run `cargo run --release -- contract`"
+    );
+    for (name, body) in &sections {
+        assert!(body.lines().count() > 3, "{name} is generated");
+    }
+    assert!(text.contains("`PATCH-14D`") && text.contains("`filename_mismatch` | error"));
+}

@@ -25,8 +25,11 @@ fn check(name: &str, bytes: Vec<u8>, limits: Limits) -> Vec<Issue> {
         name,
         bytes.into(),
         &contract,
-        None,
-        "2026-10".parse().ok(),
+        baseline::validate::Context {
+            orgs: None,
+            period: "2026-10".parse().ok(),
+            now: chrono::Utc::now(),
+        },
         limits,
     )
 }
@@ -198,7 +201,7 @@ fn unsafe_paths_in_the_landing_zone_are_reported_and_never_read() {
         .expect("the odd path is reported");
     assert_eq!(odd_issue.code, Code::UnrecognisedFile);
     assert!(
-        odd_issue.file.contains("?[31mred/"),
+        odd_issue.file.contains("\\u{1b}[31mred/"),
         "control characters are not echoed: {:?}",
         odd_issue.file
     );
@@ -226,7 +229,8 @@ fn limits_are_read_from_baseline_toml() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/cases/valid_batch/landing/R0A_2026-10_return.csv");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_baseline"))
-        .args(["validate", file.to_str().unwrap()])
+        .args(["validate", file.to_str().unwrap(), "--schemas"])
+        .arg(workspace().join("schemas"))
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -236,7 +240,8 @@ fn limits_are_read_from_baseline_toml() {
 
     std::fs::write(dir.path().join("baseline.toml"), "[limits]\nmax_rows = 3\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_baseline"))
-        .args(["validate", file.to_str().unwrap()])
+        .args(["validate", file.to_str().unwrap(), "--schemas"])
+        .arg(workspace().join("schemas"))
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -357,6 +362,8 @@ fn a_parquet_file_that_aborts_its_decoder_does_not_stop_the_run() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_baseline"))
         .args(["run", "--input", "landing", "--out", "out", "--reference"])
         .arg(cases.join("organisations.csv"))
+        .arg("--schemas")
+        .arg(workspace().join("schemas"))
         .current_dir(dir.path())
         .output()
         .unwrap();

@@ -104,7 +104,7 @@ fn typed(format: &str, measures: &[(String, String, Value)]) -> BTreeMap<String,
     );
     // Values rejected only for their pair (a part over its whole) are put back for comparison.
     let mut values = checked.values;
-    for issue in issues.into_sorted() {
+    for issue in issues.into_sorted(None) {
         if issue.code.as_str() == "inconsistent"
             && let Some((_, _, v)) = measures.iter().find(|(n, _, _)| *n == issue.measure)
         {
@@ -155,7 +155,7 @@ proptest! {
             "[ -~\n,]{0,400}".prop_map(String::into_bytes),
         ],
     ) {
-        let issues = check_file(&name, bytes.clone().into(), contract(), None, "2026-10".parse().ok(), Limits::default());
+        let issues = check_file(&name, bytes.clone().into(), contract(), baseline::validate::Context { orgs: None, period: "2026-10".parse().ok(), now: chrono::Utc::now() }, Limits::default());
         let recognised = baseline::ingest::names::recognise(baseline::ingest::names::base_name(&name)).is_some();
         // Random bytes are never a complete, valid return: a recognised name always gets
         // issues, and every issue is about this file.

@@ -175,10 +175,14 @@ fn the_same_inputs_give_byte_identical_outputs_whatever_the_order() {
             period: None,
             contract: contract.clone(),
             orgs: orgs(&reference, &contract),
+            reference: reference.clone(),
+            settings: None,
             standards: workspace().join("schemas/standards"),
             limits: Limits::default(),
             run_id: next_run_id(),
             concurrency: 1,
+            now: chrono::Utc::now(),
+            crash_at: None,
             progress: None,
         };
         tokio::runtime::Runtime::new()

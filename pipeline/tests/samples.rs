@@ -84,17 +84,15 @@ fn default_run_validates_the_latest_period() {
         "most sample returns are accepted"
     );
 
-    // Every rejected file is in quarantine, unchanged, under its own landing-zone path: the
-    // conflicting pair `X` and `conflict/X` share a name and both are kept.
+    // Every rejected file is in quarantine, unchanged, in a folder of its own: the conflicting
+    // pair `X` and `conflict/X` share a name and both are kept.
+    let index = quarantined(&out.path().join("2026-10"));
     for rejected in &validated.rejected {
-        let kept = std::fs::read(out.path().join("2026-10/quarantine").join(&rejected.file))
+        let (copy, issues) = &index[&rejected.file];
+        let kept = std::fs::read(copy)
             .unwrap_or_else(|e| panic!("{} is not quarantined: {e}", rejected.file));
         assert!(kept == std::fs::read(samples.join("landing").join(&rejected.file)).unwrap());
-        assert!(
-            out.path()
-                .join(format!("2026-10/quarantine/{}.issues.csv", rejected.file))
-                .is_file()
-        );
+        assert!(issues.is_file());
     }
     let names: Vec<&str> = validated
         .rejected

@@ -18,6 +18,7 @@ fn check(text: &str) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_baseline"))
         .args(["standards", "check"])
         .arg(&file)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
         .output()
         .unwrap();
     (

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use baseline::contract::{Code, Scope};
+use baseline::contract::Code;
 use baseline::validate::Limits;
 use common::*;
 
@@ -74,35 +74,23 @@ fn run_case(case: &Path) -> Result<(), String> {
         .issues
         .iter()
         .filter(|i| {
-            contract.codes.scope(i.code) == Scope::File
+            contract.codes.rejects_file(i.code, i.severity)
                 || (i.file.contains("_inventory.")
                     && i.severity == baseline::contract::Severity::Error)
         })
         .map(|i| i.file.clone())
         .collect();
-    let quarantined: BTreeSet<String> = files_below(&run_dir.join("quarantine"))
-        .into_iter()
-        .filter(|f| !f.ends_with(".issues.csv"))
-        .collect();
-    if rejected != quarantined {
-        return Err(format!(
-            "quarantine holds {quarantined:?}, expected {rejected:?}"
-        ));
+    let index = quarantined(&run_dir);
+    let kept: BTreeSet<String> = index.keys().cloned().collect();
+    if rejected != kept {
+        return Err(format!("quarantine holds {kept:?}, expected {rejected:?}"));
     }
-    for file in &quarantined {
+    for (file, (copy, issues)) in &index {
         let original = std::fs::read(case.join("landing").join(file)).expect("original");
-        let copy = std::fs::read(run_dir.join("quarantine").join(file)).expect("copy");
-        if original != copy {
+        if original != std::fs::read(copy).expect("copy") {
             return Err(format!("quarantined {file} differs from the original"));
         }
-        let own = read_csv(
-            &std::fs::read(
-                run_dir
-                    .join("quarantine")
-                    .join(format!("{file}.issues.csv")),
-            )
-            .expect("issues beside it"),
-        );
+        let own = read_csv(&std::fs::read(issues).expect("issues beside it"));
         if own.len() < 2 || own[1..].iter().any(|r| r[1] != *file) {
             return Err(format!("issues beside {file} are not its own: {own:?}"));
         }

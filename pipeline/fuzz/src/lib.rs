@@ -36,8 +36,11 @@ pub fn check(name: &str, data: &[u8]) {
         name,
         bytes::Bytes::copy_from_slice(data),
         contract,
-        Some(orgs),
-        "2026-10".parse().ok(),
+        baseline::validate::Context {
+            orgs: Some(orgs),
+            period: "2026-10".parse().ok(),
+            now: chrono::Utc::now(),
+        },
         Limits::default(),
     );
     // Every issue names its file: nothing is reported against nowhere.

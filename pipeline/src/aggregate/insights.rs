@@ -1,5 +1,5 @@
 //! The figures the reports need beyond the gaps, computed once per run: trends across the
-//! periods already published under `{out}`, non-response, data quality, the concentration of
+//! periods already published (their figures handed in by the run), non-response, data quality, the concentration of
 //! the risks WannaCry exploited, and compliance against reported spend.
 
 use std::collections::BTreeMap;
@@ -8,8 +8,6 @@ use super::GapRow;
 use crate::assess::{Assessment, Outcome, Status};
 use crate::contract::{Code, Contract, Organisations, Severity};
 use crate::period::Period;
-use crate::publish;
-use crate::storage::Location;
 use crate::tables::Table;
 use crate::validate::{Disposition, Validated, Value};
 
@@ -22,8 +20,8 @@ pub fn pct(part: u64, whole: u64) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
-/// National figures of one period, as published.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// National figures of one period, as published (`figures.json` of its run).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeriodFigures {
     /// standard id -> (organisations assessed, met)
     pub standards: BTreeMap<String, (u64, u64)>,
@@ -45,52 +43,6 @@ impl PeriodFigures {
         }
         figures
     }
-
-    /// Reads a published period's national gaps and statuses; `None` when it has no tables.
-    async fn read(out: &Location, period: Period) -> Option<Self> {
-        let run = publish::resolve(out, period).await.ok()?;
-        let gaps = run.read("tables/gaps.csv").await.ok()?;
-        let status = run.read("tables/org_status.csv").await.ok()?;
-        let mut figures = PeriodFigures::default();
-        let rows = |bytes: &[u8]| -> Vec<csv::StringRecord> {
-            csv::Reader::from_reader(bytes)
-                .records()
-                .filter_map(Result::ok)
-                .collect()
-        };
-        for r in rows(&gaps) {
-            if r.get(2) == Some("national") {
-                let n = |i: usize| r.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
-                figures
-                    .standards
-                    .insert(r.get(1)?.to_string(), (n(4), n(5)));
-            }
-        }
-        for r in rows(&status) {
-            *figures.status.entry(r.get(5)?.to_string()).or_insert(0) += 1;
-        }
-        Some(figures)
-    }
-}
-
-/// Every period published under `out` before `current`, with its national figures.
-pub async fn history(out: &Location, current: Period) -> Vec<(Period, PeriodFigures)> {
-    let mut history = Vec::new();
-    let Ok(folders) = out.folders().await else {
-        return history;
-    };
-    for name in folders {
-        let Ok(period) = name.parse::<Period>() else {
-            continue;
-        };
-        if period >= current {
-            continue;
-        }
-        if let Some(figures) = PeriodFigures::read(out, period).await {
-            history.push((period, figures));
-        }
-    }
-    history
 }
 
 /// `tables/trends.csv`: per period, every standard's national share met and every status's

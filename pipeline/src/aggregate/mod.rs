@@ -3,6 +3,8 @@
 
 pub mod insights;
 
+pub use insights::PeriodFigures;
+
 use polars::prelude::*;
 
 use crate::assess::{Assessment, Outcome};

@@ -79,6 +79,8 @@ pub struct Catalogue {
     pub status: StatusRules,
     pub standards: Vec<Compiled>,
     pub path: PathBuf,
+    /// SHA-256 of the catalogue file, for the manifest.
+    pub sha256: String,
 }
 
 /// The column every value expression may read besides the measures: the period's last day,
@@ -200,6 +202,7 @@ impl Catalogue {
                 status: file.status,
                 standards,
                 path: path.to_path_buf(),
+                sha256: crate::digest::sha256_hex(text.as_bytes()),
             }),
             _ => Err(fail(problems)),
         }

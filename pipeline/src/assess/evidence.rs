@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::contract::{Code, Contract};
+use crate::ingest::inventory::role;
 use crate::period::Period;
 use crate::validate::{Issues, Site, Validated, Value};
 
@@ -47,9 +48,16 @@ fn lifecycle_frame(contract: &Contract) -> PolarsResult<DataFrame> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceSummary {
     pub counts: BTreeMap<String, u64>,
-    /// (OS name, OS version, devices), as first written in the inventory.
+    /// (OS name, OS version, devices), as first written in the inventory: the
+    /// [`LISTED_UNKNOWN_OS`] with most devices.
     pub unknown_os: Vec<(String, String, u64)>,
+    /// The unknown operating systems not listed, and their devices.
+    pub unknown_os_unlisted: (u64, u64),
 }
+
+/// How many operating systems missing from the lifecycle reference are named one by one per
+/// inventory (each is an `unknown_os` warning); the rest are counted in one more.
+pub const LISTED_UNKNOWN_OS: usize = 20;
 
 /// Reduces typed inventory frames (see `ingest::inventory`), keyed by file, to one
 /// [`DeviceSummary`] each, with one polars query for the lot: a batch of inventories amortises
@@ -76,13 +84,12 @@ pub fn summarise(
         .device_classes
         .iter()
         .fold(lit("none"), |otherwise, (class, family)| {
-            when(col("device_class").eq(lit(class.as_str())))
+            when(col(role::DEVICE_CLASS).eq(lit(class.as_str())))
                 .then(lit(family.as_str()))
                 .otherwise(otherwise)
         });
     let day = |c: &str| col(c).cast(DataType::Int32);
-    let patch_column = &spec.date_columns[0];
-    let antimalware_column = &spec.date_columns[1];
+    let (patch_column, antimalware_column) = (role::PATCH_DATE, role::ANTIMALWARE_DATE);
     let devices = frame
         .with_column(family.alias("family"))
         .filter(col("family").neq(lit("none")));
@@ -90,11 +97,11 @@ pub fn summarise(
     // once per device, then join the pairs back on the text as given.
     let pairs = devices
         .clone()
-        .select([col("os_name"), col("os_version")])
+        .select([col(role::OS_NAME), col(role::OS_VERSION)])
         .unique_generic(None, UniqueKeepStrategy::Any)
         .with_columns([
-            os_key("os_name").alias("os_name_key"),
-            os_key("os_version").alias("os_version_key"),
+            os_key(role::OS_NAME).alias("os_name_key"),
+            os_key(role::OS_VERSION).alias("os_version_key"),
         ])
         .join(
             lifecycle_frame(contract)?.lazy(),
@@ -105,8 +112,8 @@ pub fn summarise(
     let rows = devices
         .join(
             pairs,
-            [col("os_name"), col("os_version")],
-            [col("os_name"), col("os_version")],
+            [col(role::OS_NAME), col(role::OS_VERSION)],
+            [col(role::OS_NAME), col(role::OS_VERSION)],
             JoinArgs::new(JoinType::Left),
         )
         .with_columns([
@@ -123,7 +130,7 @@ pub fn summarise(
                 .gt_eq(lit(end - spec.antimalware_window_days as i32))
                 .fill_null(lit(false))
                 .alias("antimalware_current"),
-            col("network_zone")
+            col(role::NETWORK_ZONE)
                 .eq(lit(spec.isolated_zone.as_str()))
                 .fill_null(lit(false))
                 .alias("isolated"),
@@ -154,8 +161,8 @@ pub fn summarise(
         .filter(col("unknown_os"))
         .group_by([col("file"), col("os_name_key"), col("os_version_key")])
         .agg([
-            col("os_name").first(),
-            col("os_version").first(),
+            col(role::OS_NAME).first().alias("os_name"),
+            col(role::OS_VERSION).first().alias("os_version"),
             len().cast(DataType::UInt64).alias("devices"),
         ])
         .sort(
@@ -173,7 +180,7 @@ pub fn summarise(
                 f,
                 DeviceSummary {
                     counts: zero,
-                    unknown_os: Vec::new(),
+                    ..DeviceSummary::default()
                 },
             )
         })
@@ -201,13 +208,30 @@ pub fn summarise(
     {
         if let Some(s) = file.and_then(|f| summaries.get_mut(f)) {
             s.unknown_os.push((
-                name.unwrap_or("(blank)").to_string(),
-                version.unwrap_or("(blank)").to_string(),
+                crate::text::echo(name.unwrap_or("(blank)"), 60),
+                crate::text::echo(version.unwrap_or("(blank)"), 60),
                 n.unwrap_or(0),
             ));
         }
     }
+    for s in summaries.values_mut() {
+        keep_most_used(s);
+    }
     Ok(summaries)
+}
+
+/// Keeps the [`LISTED_UNKNOWN_OS`] unknown operating systems with most devices; counts the
+/// rest.
+fn keep_most_used(summary: &mut DeviceSummary) {
+    if summary.unknown_os.len() <= LISTED_UNKNOWN_OS {
+        return;
+    }
+    summary.unknown_os.sort_by_key(|u| std::cmp::Reverse(u.2));
+    let rest = summary.unknown_os.split_off(LISTED_UNKNOWN_OS);
+    summary.unknown_os_unlisted = (rest.len() as u64, rest.iter().map(|r| r.2).sum());
+    summary
+        .unknown_os
+        .sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
 }
 
 /// The device measures of every organisation whose inventory was accepted, with the
@@ -234,6 +258,14 @@ pub fn derive(validated: &Validated, contract: &Contract, issues: &mut Issues) -
                 &site,
                 Code::UnknownOs,
                 format!("{devices} devices run '{name} {version}', which is not in the OS lifecycle reference, so they count as unsupported; check the OS name and version"),
+            );
+        }
+        let (more, devices) = inv.summary.unknown_os_unlisted;
+        if more > 0 {
+            issues.file(
+                &site,
+                Code::UnknownOs,
+                format!("{more} more operating systems on {devices} devices are not in the OS lifecycle reference either, so they count as unsupported; check the OS names and versions"),
             );
         }
     }

@@ -136,7 +136,20 @@ pub struct CodeEntry {
     pub scope: Scope,
     /// What the submitter should change, shown in the organisation's report.
     pub fix: String,
-    // `summary` in the file documents the code for people; the code reads only the above.
+    /// The graver form of the code, raised in the case the file's `[code.graver]` describes.
+    pub graver: Option<Graver>,
+    /// What the code means, in words, for the contract document.
+    pub summary: String,
+}
+
+/// The severity and scope of a code in its graver case (`filename_mismatch` naming another
+/// organisation is an error that rejects the file; naming another period only a warning).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Graver {
+    pub severity: Severity,
+    pub scope: Scope,
+    /// The case, in words, for the contract document.
+    pub when: String,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +202,26 @@ impl CodeBook {
 
     pub fn scope(&self, code: Code) -> Scope {
         self.entry(code).scope
+    }
+
+    /// The graver severity and scope of `code`, when it has them.
+    pub fn graver(&self, code: Code) -> Option<&Graver> {
+        self.entry(code).graver.as_ref()
+    }
+
+    /// Whether an issue of `code` raised at `severity` rejects its whole file.
+    pub fn rejects_file(&self, code: Code, severity: Severity) -> bool {
+        let entry = self.entry(code);
+        entry.scope == Scope::File
+            || entry
+                .graver
+                .as_ref()
+                .is_some_and(|g| g.scope == Scope::File && severity == g.severity)
+    }
+
+    /// Every code's entry, in the order of `Code::ALL`.
+    pub fn entries(&self) -> impl Iterator<Item = &CodeEntry> {
+        Code::ALL.into_iter().map(|c| self.entry(c))
     }
 
     pub fn fix(&self, code: Code) -> &str {

@@ -66,7 +66,7 @@ struct ReturnsFile {
 #[serde(deny_unknown_fields)]
 pub struct InventorySpec {
     pub columns: Vec<String>,
-    pub date_columns: Vec<String>,
+    pub roles: InventoryRoles,
     pub isolated_zone: String,
     pub patch_window_days: u32,
     pub antimalware_window_days: u32,
@@ -74,6 +74,39 @@ pub struct InventorySpec {
     pub discrepancy_tolerance_share: f64,
     /// device class -> the family of measures it counts in (`endpoint`, `medical`, `none`).
     pub device_classes: BTreeMap<String, String>,
+}
+
+/// Which inventory column plays each part: named, so no order or position carries meaning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryRoles {
+    pub device_class: String,
+    pub os_name: String,
+    pub os_version: String,
+    pub patch_date: String,
+    pub antimalware_date: String,
+    pub network_zone: String,
+}
+
+impl InventoryRoles {
+    /// Every role with the column that plays it.
+    pub fn all(&self) -> [(&'static str, &str); 6] {
+        [
+            ("device_class", &self.device_class),
+            ("os_name", &self.os_name),
+            ("os_version", &self.os_version),
+            ("patch_date", &self.patch_date),
+            ("antimalware_date", &self.antimalware_date),
+            ("network_zone", &self.network_zone),
+        ]
+    }
+}
+
+impl InventorySpec {
+    /// The columns that hold dates.
+    pub fn date_columns(&self) -> [&str; 2] {
+        [&self.roles.patch_date, &self.roles.antimalware_date]
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,14 +250,15 @@ impl Dictionary {
                 }
             }
         }
-        if let Some(c) = file
+        if let Some((role, c)) = file
             .inventory
-            .date_columns
-            .iter()
-            .find(|c| !file.inventory.columns.contains(c))
+            .roles
+            .all()
+            .into_iter()
+            .find(|(_, c)| !file.inventory.columns.iter().any(|k| k == c))
         {
             return Err(format!(
-                "inventory date column `{c}` is not an inventory column"
+                "inventory role {role} names `{c}`, which is not an inventory column"
             ));
         }
         if !(1..=28).contains(&file.returns.due_day_of_following_month) {

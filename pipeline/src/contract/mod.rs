@@ -14,6 +14,7 @@ pub use dictionary::{Dictionary, InventorySpec, Measure, MeasureType, OrgTypes};
 pub use insights::{Insights, Risk, Spend, SpendColumn};
 pub use reference::{Lifecycle, Organisation, Organisations, normalise_os};
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A problem with a contract file: the run cannot start until it is fixed.
@@ -39,7 +40,7 @@ impl ContractError {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, ContractError> {
-    std::fs::read_to_string(path).map_err(|source| ContractError::Io {
+    fs_err::read_to_string(path).map_err(|source| ContractError::Io {
         path: path.to_path_buf(),
         source,
     })
@@ -52,18 +53,45 @@ pub struct Contract {
     pub codes: CodeBook,
     pub lifecycle: Lifecycle,
     pub insights: Insights,
+    /// Where the contract was loaded from, and the SHA-256 of each of its files, so a run's
+    /// manifest says exactly which contract judged it.
+    pub source: ContractSource,
 }
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ContractSource {
+    pub dir: PathBuf,
+    /// File name -> SHA-256.
+    pub sha256: BTreeMap<String, String>,
+}
+
+/// The files of a contract folder.
+const FILES: [&str; 4] = [
+    "dictionary.toml",
+    "validation-codes.toml",
+    "os-lifecycle.csv",
+    "insights.toml",
+];
 
 impl Contract {
     /// Loads `dictionary.toml`, `validation-codes.toml`, `os-lifecycle.csv` and
     /// `insights.toml` from `dir`.
     pub fn load(dir: &Path) -> Result<Self, ContractError> {
-        let dictionary = Dictionary::load(&dir.join("dictionary.toml"))?;
+        let dictionary = Dictionary::load(&dir.join(FILES[0]))?;
+        let mut sha256 = BTreeMap::new();
+        for file in FILES {
+            let text = read_text(&dir.join(file))?;
+            sha256.insert(file.to_string(), crate::digest::sha256_hex(text.as_bytes()));
+        }
         Ok(Contract {
-            insights: Insights::load(&dir.join("insights.toml"), &dictionary)?,
-            codes: CodeBook::load(&dir.join("validation-codes.toml"))?,
-            lifecycle: Lifecycle::load(&dir.join("os-lifecycle.csv"))?,
+            codes: CodeBook::load(&dir.join(FILES[1]))?,
+            lifecycle: Lifecycle::load(&dir.join(FILES[2]))?,
+            insights: Insights::load(&dir.join(FILES[3]), &dictionary)?,
             dictionary,
+            source: ContractSource {
+                dir: dir.to_path_buf(),
+                sha256,
+            },
         })
     }
 }

@@ -23,11 +23,27 @@ pub struct BadCell {
     pub value: String,
 }
 
+/// The columns of a typed inventory frame, named for the role each plays (the dictionary's
+/// `[inventory.roles]` says which submitted column plays it).
+pub mod role {
+    /// Trimmed and lower-cased.
+    pub const DEVICE_CLASS: &str = "device_class";
+    /// As given.
+    pub const OS_NAME: &str = "os_name";
+    /// As given.
+    pub const OS_VERSION: &str = "os_version";
+    /// A `Date`.
+    pub const PATCH_DATE: &str = "patch_date";
+    /// A `Date`.
+    pub const ANTIMALWARE_DATE: &str = "antimalware_date";
+    /// Trimmed and lower-cased.
+    pub const NETWORK_ZONE: &str = "network_zone";
+}
+
 /// A readable inventory: the typed frame and the cells that did not fit.
 #[derive(Debug, Clone)]
 pub struct Inventory {
-    /// Columns: `device_class`, `os_name`, `os_version` (as given), the date columns as
-    /// `Date`, and `network_zone`, lower-cased.
+    /// The columns of [`role`].
     pub frame: DataFrame,
     pub bad_cells: Vec<BadCell>,
     /// All bad cells, listed or not.
@@ -67,20 +83,48 @@ pub fn isolate_parquet_with(executable: std::path::PathBuf) {
     let _ = PARQUET_ISOLATION.set(executable);
 }
 
-/// What `baseline check-parquet` does in the child: decode the whole file, keep nothing.
-pub fn decode_parquet(bytes: Bytes) -> Result<(), String> {
-    ParquetReader::new(Cursor::new(bytes))
+/// What `baseline check-parquet` does in the child: cap its own address space, decode the
+/// whole file, keep nothing, and refuse a file that decodes to more than `max_decoded` bytes.
+pub fn decode_parquet(bytes: Bytes, max_decoded: u64) -> Result<(), String> {
+    cap_address_space(max_decoded.saturating_mul(2).saturating_add(1 << 30));
+    let frame = ParquetReader::new(Cursor::new(bytes))
         .finish()
-        .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    let decoded = frame.estimated_size() as u64;
+    if decoded > max_decoded {
+        return Err(format!(
+            "it decodes to {decoded} bytes, over the limit of {max_decoded}; send it as CSV or with fewer, shorter values"
+        ));
+    }
+    Ok(())
 }
 
-fn decodes_in_isolation(bytes: &Bytes) -> Result<(), ReadFault> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let Some(executable) = PARQUET_ISOLATION.get() else {
-        return Ok(());
+/// Caps the process's address space, so an allocation past it fails (and ends the child)
+/// rather than taking the machine's memory.
+fn cap_address_space(bytes: u64) {
+    let limit = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
     };
+    // SAFETY: setrlimit reads the struct it is given and changes only this process's limit.
+    let _ = unsafe { libc::setrlimit(libc::RLIMIT_AS, &raw const limit) };
+}
+
+fn decodes_in_isolation(bytes: &Bytes, limits: &Limits) -> Result<(), ReadFault> {
+    match PARQUET_ISOLATION.get() {
+        Some(executable) => decode_with(executable, bytes, limits),
+        None => Ok(()),
+    }
+}
+
+/// Decodes `bytes` in a child process, `{executable} check-parquet`, within the limits'
+/// decoded size, memory and time.
+pub fn decode_with(
+    executable: &std::path::Path,
+    bytes: &Bytes,
+    limits: &Limits,
+) -> Result<(), ReadFault> {
+    use std::process::{Command, Stdio};
     let failed = |why: String| {
         ReadFault::unreadable(format!(
             "the inventory is not a readable Parquet file: {why}"
@@ -88,26 +132,56 @@ fn decodes_in_isolation(bytes: &Bytes) -> Result<(), ReadFault> {
     };
     let mut child = Command::new(executable)
         .arg("check-parquet")
+        .arg(limits.max_inventory_decoded_bytes.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| failed(format!("its decoder could not be started ({e})")))?;
-    // The child reads all of its input before it writes anything, so writing first is safe.
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(bytes);
+    // Written from a thread: a child that hangs before reading must not hang the run.
+    let writer = child.stdin.take().map(|mut input| {
+        let bytes = bytes.clone();
+        std::thread::spawn(move || {
+            let _ = std::io::Write::write_all(&mut input, &bytes);
+        })
+    });
+    let status = wait_within(&mut child, limits.parquet_check_seconds);
+    if let Some(writer) = writer {
+        let _ = writer.join();
     }
-    let output = child
-        .wait_with_output()
-        .map_err(|e| failed(format!("its decoder did not finish ({e})")))?;
-    match output.status.code() {
-        Some(0) => Ok(()),
-        Some(1) => Err(failed(
-            String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        )),
-        _ => Err(failed(
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut err, &mut stderr);
+    }
+    match status {
+        None => Err(failed(format!(
+            "decoding it took longer than {} seconds, so it was stopped",
+            limits.parquet_check_seconds
+        ))),
+        Some(Some(0)) => Ok(()),
+        Some(Some(1)) => Err(failed(crate::text::echo(stderr.trim(), 300))),
+        Some(_) => Err(failed(
             "its content makes the Parquet decoder fail (it was decoded apart from the run, which carried on)".into(),
         )),
+    }
+}
+
+/// The child's exit code (`Some(None)` when it was ended by a signal), or `None` when it did
+/// not finish within `seconds` and was killed.
+fn wait_within(child: &mut std::process::Child, seconds: u64) -> Option<Option<i32>> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status.code()),
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
     }
 }
 
@@ -120,8 +194,11 @@ fn check_shape(
 ) -> Result<(), ReadFault> {
     let (rows, columns) = match format {
         InventoryFormat::Csv => {
-            let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-            let rows = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            let header = bytes
+                .split(|&b| b == b'\n' || b == b'\r')
+                .next()
+                .unwrap_or_default();
+            let rows = crate::text::line_breaks(bytes) as u64;
             (
                 rows.saturating_sub(1),
                 header.iter().filter(|&&b| b == b',').count() + 1,
@@ -133,7 +210,7 @@ fn check_shape(
                     "the inventory is not a readable Parquet file: {why}"
                 ))
             })?;
-            decodes_in_isolation(bytes)?;
+            decodes_in_isolation(bytes, limits)?;
             let mut reader = ParquetReader::new(Cursor::new(bytes.clone()));
             let rows = reader
                 .num_rows()
@@ -212,32 +289,50 @@ fn read_within(
         )));
     }
 
-    let class = col("device_class")
+    let (checked, checks) = check_cells(frame.lazy().select(selected), spec)?;
+    let (bad_cells, bad_cell_count) = bad_cells(&checked, &checks)?;
+    let frame = typed_frame(checked, spec)?;
+    Ok(Inventory {
+        frame,
+        bad_cells,
+        bad_cell_count,
+    })
+}
+
+/// Trimmed and lower-cased text.
+fn folded(column: &str) -> Expr {
+    col(column)
         .str()
         .strip_chars(lit(NULL))
         .str()
-        .to_lowercase();
+        .to_lowercase()
+}
+
+/// The inventory with a line number, each checked column's parsed value (`typed_{column}`)
+/// and a flag for each cell that does not fit (`bad_{column}`), in one query; and the
+/// checked columns.
+fn check_cells(
+    frame: LazyFrame,
+    spec: &InventorySpec,
+) -> Result<(DataFrame, Vec<String>), ReadFault> {
+    let roles = &spec.roles;
+    let class = folded(&roles.device_class);
     let class_known = spec
         .device_classes
         .keys()
         .map(|c| class.clone().eq(lit(c.as_str())))
         .reduce(|a, b| a.or(b))
         .unwrap_or(lit(false));
-    // One query per inventory: typed columns (prefixed) and one flag per checked column.
-    let typed_name = |c: &str| format!("typed_{c}");
     let mut exprs = vec![
         col("*"),
-        class.alias(typed_name("device_class")),
-        class_known.not().alias("bad_device_class"),
-        col("network_zone")
-            .str()
-            .strip_chars(lit(NULL))
-            .str()
-            .to_lowercase()
-            .alias(typed_name("network_zone")),
+        class.alias(typed_name(&roles.device_class)),
+        class_known
+            .not()
+            .alias(format!("bad_{}", roles.device_class)),
     ];
-    for date in &spec.date_columns {
-        let raw = col(date.as_str()).str().strip_chars(lit(NULL));
+    let mut checks = vec![roles.device_class.clone()];
+    for date in spec.date_columns() {
+        let raw = col(date).str().strip_chars(lit(NULL));
         let parsed = parse_date(raw.clone());
         exprs.push(
             raw.neq(lit(""))
@@ -246,17 +341,23 @@ fn read_within(
                 .alias(format!("bad_{date}")),
         );
         exprs.push(parsed.alias(typed_name(date)));
+        checks.push(date.to_string());
     }
     let checked = frame
-        .lazy()
-        .select(selected)
         .with_row_index("line", Some(2))
         .select(exprs)
         .collect()
         .map_err(|e| polars_fault("the inventory cannot be checked", e))?;
+    Ok((checked, checks))
+}
 
-    let mut checks = vec!["device_class".to_string()];
-    checks.extend(spec.date_columns.iter().cloned());
+fn typed_name(column: &str) -> String {
+    format!("typed_{column}")
+}
+
+/// The cells flagged by [`check_cells`]: the first [`LISTED_BAD_CELLS`] with their line, and
+/// how many there are in all.
+fn bad_cells(checked: &DataFrame, checks: &[String]) -> Result<(Vec<BadCell>, usize), ReadFault> {
     let lines = checked
         .column("line")
         .and_then(|c| c.cast(&DataType::UInt64))
@@ -264,7 +365,7 @@ fn read_within(
     let lines = lines.u64().map_err(|e| polars_fault("line numbers", e))?;
     let mut bad_cells = Vec::new();
     let mut bad_cell_count = 0;
-    for column in &checks {
+    for column in checks {
         let flags = checked
             .column(&format!("bad_{column}"))
             .and_then(|c| Ok(c.bool()?.clone()));
@@ -285,38 +386,30 @@ fn read_within(
                 bad_cells.push(BadCell {
                     line: lines.get(i).unwrap_or(0),
                     column: column.clone(),
-                    value: values.get(i).unwrap_or("").to_string(),
+                    value: crate::text::echo(values.get(i).unwrap_or(""), 60),
                 });
             }
         }
     }
     bad_cells.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
+    Ok((bad_cells, bad_cell_count))
+}
 
-    let mut names: Vec<String> = vec!["device_class".into(), "os_name".into(), "os_version".into()];
-    names.extend(spec.date_columns.iter().cloned());
-    names.push("network_zone".into());
-    let frame = checked
-        .select(names.iter().map(|n| {
-            if n == "os_name" || n == "os_version" {
-                n.clone()
-            } else {
-                typed_name(n)
-            }
-        }))
-        .and_then(|mut f| {
-            for n in &names {
-                if f.get_column_index(&typed_name(n)).is_some() {
-                    f.rename(&typed_name(n), n.as_str().into())?;
-                }
-            }
-            Ok(f)
-        })
-        .map_err(|e| polars_fault("the inventory cannot be typed", e))?;
-    Ok(Inventory {
-        frame,
-        bad_cells,
-        bad_cell_count,
-    })
+/// The frame assessment reads: one column per [`role`].
+fn typed_frame(checked: DataFrame, spec: &InventorySpec) -> Result<DataFrame, ReadFault> {
+    let roles = &spec.roles;
+    checked
+        .lazy()
+        .select([
+            col(typed_name(&roles.device_class)).alias(role::DEVICE_CLASS),
+            col(roles.os_name.as_str()).alias(role::OS_NAME),
+            col(roles.os_version.as_str()).alias(role::OS_VERSION),
+            col(typed_name(&roles.patch_date)).alias(role::PATCH_DATE),
+            col(typed_name(&roles.antimalware_date)).alias(role::ANTIMALWARE_DATE),
+            folded(&roles.network_zone).alias(role::NETWORK_ZONE),
+        ])
+        .collect()
+        .map_err(|e| polars_fault("the inventory cannot be typed", e))
 }
 
 /// `YYYY-MM-DD` or `DD/MM/YYYY`, as for dates in returns; anything else is null.

@@ -27,6 +27,13 @@ pub struct Limits {
     pub max_json_depth: usize,
     /// Characters of one comment.
     pub max_comment_chars: usize,
+    /// Bytes a Parquet inventory may decode to (a few hundred kilobytes of compressed,
+    /// dictionary-encoded Parquet can decode to gigabytes). Checked in the child process that
+    /// decodes it first, whose address space is also capped (twice this, plus 1 GiB).
+    pub max_inventory_decoded_bytes: u64,
+    /// Seconds the child process may take to decode a Parquet inventory before it is stopped
+    /// and the file rejected.
+    pub parquet_check_seconds: u64,
 }
 
 impl Default for Limits {
@@ -40,6 +47,8 @@ impl Default for Limits {
             max_inventory_rows: 5_000_000,
             max_json_depth: 16,
             max_comment_chars: 2_000,
+            max_inventory_decoded_bytes: 2 << 30,
+            parquet_check_seconds: 120,
         }
     }
 }

@@ -11,8 +11,7 @@ mod parquet_footer;
 pub mod returns;
 
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
-use sha2::{Digest, Sha256};
+use futures::StreamExt;
 
 use crate::period::Period;
 use crate::storage::{Entry, Location, StorageError};
@@ -24,8 +23,8 @@ use names::FileName;
 pub struct Listing {
     /// Recognised files, with what their names say, sorted by key.
     pub recognised: Vec<(Entry, FileName)>,
-    /// Files that are neither a return nor an inventory by name, and files whose key is not
-    /// safe to use as a path (`names::is_safe_key`).
+    /// Files that are neither a return nor an inventory by name, files whose key is not safe
+    /// to use as a path (`names::is_safe_key`), and symbolic links on local disk.
     pub unrecognised: Vec<Entry>,
 }
 
@@ -33,8 +32,9 @@ impl Listing {
     pub fn from_entries(entries: Vec<Entry>) -> Self {
         let mut listing = Listing::default();
         for entry in entries {
-            // A key unsafe to rebuild as a path is never read, whatever its name says.
-            if !names::is_safe_key(&entry.key) {
+            // A key unsafe to rebuild as a path, or a link, is never read, whatever its name
+            // says.
+            if entry.link || !names::is_safe_key(&entry.key) {
                 listing.unrecognised.push(entry);
                 continue;
             }
@@ -72,17 +72,22 @@ pub struct Loaded {
     pub bytes: Bytes,
     /// Empty when the file was not read.
     pub sha256: String,
-    /// The listing gave a size over the limit, so the file was not read at all: no file is
-    /// ever held in memory whole before its size is known to be acceptable.
-    pub unread: bool,
+    /// Why the file was not read, if it was not.
+    pub unread: Option<Unread>,
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Why a recognised file was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unread {
+    /// The listing gave a size over the limit: no file is ever held in memory whole before its
+    /// size is known to be acceptable.
+    TooLarge,
+    /// The store refused the read (the file vanished, or became a link, after the listing):
+    /// the file is reported, and the batch goes on without it.
+    Failed(String),
 }
+
+pub use crate::digest::sha256_hex;
 
 /// Splits `files` into consecutive chunks of at most `max_files` files and, unless a single
 /// file is larger, at most `max_bytes` bytes as listed: the unit in which inventories are read
@@ -111,43 +116,46 @@ pub fn chunks(
 }
 
 /// Reads `files` with at most `concurrency` reads in flight; the result is in input order.
-/// A file whose listed size is over `limit` of its name is not read (`Loaded::unread`).
-/// `on_read` hears how many files have been read so far.
+/// A file whose listed size is over `limit` of its name, or that the store fails to read, is
+/// not read (`Loaded::unread`): one file never stops the batch. `on_read` hears how many files
+/// have been read so far.
 pub async fn read_all(
     landing: &Location,
     files: Vec<(Entry, FileName)>,
     concurrency: usize,
     limit: impl Fn(&FileName) -> u64,
     on_read: impl Fn(usize),
-) -> Result<Vec<Loaded>, StorageError> {
+) -> Vec<Loaded> {
     let mut done = 0;
     let limit = &limit;
     futures::stream::iter(files)
         .map(|(entry, name)| async move {
+            let unread = |why| Loaded {
+                entry: entry.clone(),
+                name: name.clone(),
+                bytes: Bytes::new(),
+                sha256: String::new(),
+                unread: Some(why),
+            };
             if entry.size > limit(&name) {
-                return Ok(Loaded {
+                return unread(Unread::TooLarge);
+            }
+            match landing.read(&entry.key).await {
+                Ok(bytes) => Loaded {
+                    sha256: sha256_hex(&bytes),
+                    bytes,
+                    unread: None,
                     entry,
                     name,
-                    bytes: Bytes::new(),
-                    sha256: String::new(),
-                    unread: true,
-                });
+                },
+                Err(e) => unread(Unread::Failed(format!("{:#}", anyhow::Error::new(e)))),
             }
-            let bytes = landing.read(&entry.key).await?;
-            let sha256 = sha256_hex(&bytes);
-            Ok::<_, StorageError>(Loaded {
-                entry,
-                name,
-                bytes,
-                sha256,
-                unread: false,
-            })
         })
         .buffered(concurrency.max(1))
-        .inspect_ok(|_| {
+        .inspect(|_| {
             done += 1;
             on_read(done);
         })
-        .try_collect()
+        .collect()
         .await
 }

@@ -45,11 +45,10 @@ pub fn is_safe_key(key: &str) -> bool {
         })
 }
 
-/// A key as it can be shown safely in an issue: control characters replaced by `?`.
+/// A key as it can be shown safely in an issue: control characters escaped, and clipped to
+/// what an object store allows a key (1,024 characters).
 pub fn printable(key: &str) -> String {
-    key.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+    crate::text::echo(key, 1024)
 }
 
 /// What a recognised file name says: organisation code (as written), period and kind.

@@ -8,6 +8,14 @@
 //! Where it is, the next smallest group of the line is hidden too, and lines are checked
 //! again until none has a single hidden cell.
 
+use std::collections::BTreeSet;
+
+/// How a hidden figure is shown (GSS: confidential).
+pub const SUPPRESSED: &str = "[c]";
+
+use crate::aggregate::{GapRow, PeriodFigures};
+use crate::period::Period;
+
 /// A grid of group sizes whose last column holds each row's total when `row_totals`, and whose
 /// last row holds each column's total when `column_totals`. A size of 0 is an empty group: its
 /// figures are known to be zero, so it is shown (as `[z]` or 0) and never hides anything.
@@ -58,6 +66,119 @@ pub fn suppress(grid: &Grid) -> Vec<Vec<bool>> {
         if !changed {
             return hidden;
         }
+    }
+}
+
+/// What the public report hides, decided once for every place a figure appears (tables,
+/// charts and their data tables, trends, downloads): the gaps of this period by standard and
+/// group, and the national figure of each standard in every period of the trends.
+#[derive(Debug, Clone, Default)]
+pub struct Disclosure {
+    /// (standard id, group kind, group code) hidden this period; the national group is
+    /// (id, "national", "national").
+    hidden: BTreeSet<(String, String, String)>,
+    /// (period, standard id) hidden in the trends.
+    hidden_trends: BTreeSet<(Period, String)>,
+}
+
+impl Disclosure {
+    /// Nothing hidden: the national report, for national bodies.
+    pub fn none() -> Self {
+        Disclosure::default()
+    }
+
+    /// The public report's rule over `gaps` (this period) and `series` (every period): for each
+    /// standard, the line of regions and the line of types both end with the national total,
+    /// which is one cell: hidden in one line, it is hidden in both, and both are suppressed
+    /// again until neither has a single hidden cell.
+    pub fn public(
+        gaps: &[GapRow],
+        series: &[(Period, PeriodFigures)],
+        groups: [(&str, &[String]); 2],
+        min_group: u64,
+    ) -> Self {
+        let mut disclosure = Disclosure::default();
+        let standards: BTreeSet<&str> = gaps.iter().map(|g| g.standard_id.as_str()).collect();
+        for id in standards {
+            disclosure.hide_standard(gaps, id, groups, min_group);
+        }
+        let current = series.last().map(|(p, _)| *p);
+        for (period, figures) in series {
+            for (id, (orgs, _)) in &figures.standards {
+                let hidden = if Some(*period) == current {
+                    disclosure.hides(id, "national", "national")
+                } else {
+                    *orgs > 0 && *orgs < min_group
+                };
+                if hidden {
+                    disclosure.hidden_trends.insert((*period, id.clone()));
+                }
+            }
+        }
+        disclosure
+    }
+
+    fn hide_standard(
+        &mut self,
+        gaps: &[GapRow],
+        id: &str,
+        groups: [(&str, &[String]); 2],
+        min_group: u64,
+    ) {
+        let size = |kind: &str, code: &str| {
+            gaps.iter()
+                .find(|g| g.standard_id == id && g.group_kind == kind && g.group_code == code)
+                .map_or(0, |g| g.orgs)
+        };
+        let national = size("national", "national");
+        let mut forced = false;
+        loop {
+            let mut national_hidden = false;
+            let mut hidden_now = Vec::new();
+            for (kind, codes) in groups {
+                let mut sizes: Vec<u64> = codes.iter().map(|c| size(kind, c)).collect();
+                // A national figure hidden in the other line is hidden here too.
+                sizes.push(if forced { 1 } else { national });
+                let line = suppress(&Grid {
+                    sizes: vec![sizes],
+                    min_group,
+                    row_totals: true,
+                    column_totals: false,
+                })
+                .remove(0);
+                national_hidden |= line[codes.len()];
+                hidden_now.extend(
+                    codes
+                        .iter()
+                        .zip(&line)
+                        .filter(|(_, h)| **h)
+                        .map(|(c, _)| (kind.to_string(), c.clone())),
+                );
+            }
+            if national_hidden && !forced && national > 0 {
+                forced = true;
+                continue;
+            }
+            for (kind, code) in hidden_now {
+                self.hidden.insert((id.to_string(), kind, code));
+            }
+            if national_hidden {
+                self.hidden
+                    .insert((id.to_string(), "national".into(), "national".into()));
+            }
+            return;
+        }
+    }
+
+    /// Whether the figures of `standard` for a group of this period are hidden.
+    pub fn hides(&self, standard: &str, kind: &str, code: &str) -> bool {
+        self.hidden
+            .contains(&(standard.to_string(), kind.to_string(), code.to_string()))
+    }
+
+    /// Whether the national figure of `standard` in `period` is hidden in the trends.
+    pub fn hides_trend(&self, period: Period, standard: &str) -> bool {
+        self.hidden_trends.contains(&(period, standard.to_string()))
     }
 }
 

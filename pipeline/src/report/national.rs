@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::disclosure::{Disclosure, SUPPRESSED};
 use super::facts::{Facts, gap};
 use super::model::{Cell, Chart, Page, TableModel, count_and_pct, status_label};
 use super::svg::{self, Bar, Segment};
@@ -33,10 +34,10 @@ pub struct National {
 
 pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
     National {
-        headline: headline(inputs, facts),
+        headline: headline(inputs, facts, &Disclosure::none()),
         key_figures: key_figures(facts),
         status_chart: status_chart(facts),
-        standards_chart: standards_chart(inputs),
+        standards_chart: standards_chart(inputs, &Disclosure::none()),
         region_chart: region_status_chart(inputs, facts),
         by_region: standards_by_group(
             inputs,
@@ -48,8 +49,8 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
             "org_type",
             facts.types.iter().map(|g| (&g.code, &g.name)),
         ),
-        trends: trends_chart(inputs),
-        trends_table: trends_table(inputs),
+        trends: trends_chart(inputs, &Disclosure::none()),
+        trends_table: trends_table(inputs, &Disclosure::none()),
         critical: critical(inputs, facts),
         non_response: non_response(inputs, facts),
         non_submitters: non_submitters(inputs, facts),
@@ -59,9 +60,9 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
     }
 }
 
-/// The sentences a reader needs first: how many met the standards, the weakest standard,
-/// and how many did not respond.
-pub fn headline(inputs: &Inputs, facts: &Facts) -> Vec<String> {
+/// The sentences a reader needs first: how many met the standards, the weakest standard (of
+/// those `disclosure` shows), and how many did not respond.
+pub fn headline(inputs: &Inputs, facts: &Facts, disclosure: &Disclosure) -> Vec<String> {
     let mut lines = Vec::new();
     let met = facts.status[&Status::StandardsMet];
     let not_met = facts.status[&Status::StandardsNotMet];
@@ -73,7 +74,7 @@ pub fn headline(inputs: &Inputs, facts: &Facts) -> Vec<String> {
     ));
     let weakest = national_rows(inputs)
         .into_iter()
-        .filter(|(_, g)| g.orgs > 0)
+        .filter(|(_, g)| g.orgs > 0 && !disclosure.hides(&g.standard_id, "national", "national"))
         .min_by_key(|(_, g)| (g.met * 1_000_000) / g.orgs);
     if let Some((title, g)) = weakest {
         lines.push(format!(
@@ -174,7 +175,9 @@ pub fn status_chart(facts: &Facts) -> Chart {
     }
 }
 
-pub fn standards_chart(inputs: &Inputs) -> Chart {
+/// Every standard's national figures; those `disclosure` hides are `[c]` in the table and a
+/// bar with no length.
+pub fn standards_chart(inputs: &Inputs, disclosure: &Disclosure) -> Chart {
     let mut table = TableModel::new(
         "standards-data",
         "Organisations meeting each standard, England",
@@ -198,8 +201,16 @@ pub fn standards_chart(inputs: &Inputs) -> Chart {
         } else {
             ""
         };
+        let label = format!("{}: {}{critical}", s.standard.id, s.standard.title);
+        if disclosure.hides(&s.standard.id, "national", "national") {
+            let mut row = vec![Cell::text(label)];
+            row.extend((0..6).map(|_| Cell::num(SUPPRESSED)));
+            table.rows.push(row);
+            bars.push(Bar::single(s.standard.id.clone(), 0.0, SUPPRESSED));
+            continue;
+        }
         table.rows.push(vec![
-            Cell::text(format!("{}: {}{critical}", s.standard.id, s.standard.title)),
+            Cell::text(label),
             Cell::num(g.orgs.to_string()),
             Cell::num(g.met.to_string()),
             Cell::num(g.partially_met.to_string()),
@@ -320,8 +331,10 @@ fn standards_by_group<'a>(
     table
 }
 
-/// The national percentage met of each standard over the periods published so far.
-pub fn trends_chart(inputs: &Inputs) -> Option<Chart> {
+/// The national percentage met of each critical standard over the periods published so far;
+/// a standard with any period `disclosure` hides is left out of the chart (its data table says
+/// `[c]`).
+pub fn trends_chart(inputs: &Inputs, disclosure: &Disclosure) -> Option<Chart> {
     if inputs.series.len() < 2 {
         return None;
     }
@@ -332,6 +345,12 @@ pub fn trends_chart(inputs: &Inputs) -> Option<Chart> {
         .iter()
         .filter(|s| s.standard.critical)
         .map(|s| s.standard.id.as_str())
+        .filter(|id| {
+            !inputs
+                .series
+                .iter()
+                .any(|(p, _)| disclosure.hides_trend(*p, id))
+        })
         .collect();
     let series: Vec<(String, Vec<f64>)> = critical
         .iter()
@@ -359,11 +378,12 @@ pub fn trends_chart(inputs: &Inputs) -> Option<Chart> {
             periods[periods.len() - 1]
         ),
         svg: svg::lines("trends", title, &periods, &series),
-        table: trends_table(inputs),
+        table: trends_table(inputs, disclosure),
     })
 }
 
-pub fn trends_table(inputs: &Inputs) -> TableModel {
+/// The national percentage met of every standard by period, `[c]` where `disclosure` hides it.
+pub fn trends_table(inputs: &Inputs, disclosure: &Disclosure) -> TableModel {
     let mut head = vec![Cell::text("Standard")];
     head.extend(inputs.series.iter().map(|(p, _)| Cell::num(p.to_string())));
     head.push(Cell::num("Change since the previous period"));
@@ -377,7 +397,12 @@ pub fn trends_table(inputs: &Inputs) -> TableModel {
         let id = &s.standard.id;
         let mut row = vec![Cell::text(id.clone())];
         let mut values: Vec<Option<String>> = Vec::new();
-        for (_, figures) in inputs.series {
+        for (period, figures) in inputs.series {
+            if disclosure.hides_trend(*period, id) {
+                row.push(Cell::num(SUPPRESSED));
+                values.push(None);
+                continue;
+            }
             let v = figures.standards.get(id).map(|(o, m)| pct(*m, *o));
             row.push(Cell::num(
                 v.clone().map_or("[x]".into(), |v| format!("{v}%")),
@@ -386,6 +411,16 @@ pub fn trends_table(inputs: &Inputs) -> TableModel {
         }
         let change = match values.as_slice() {
             [.., Some(before), Some(now)] => change_text(before, now),
+            [.., _, _]
+                if inputs
+                    .series
+                    .iter()
+                    .rev()
+                    .take(2)
+                    .any(|(p, _)| disclosure.hides_trend(*p, id)) =>
+            {
+                SUPPRESSED.to_string()
+            }
             _ => "[x]".to_string(),
         };
         row.push(Cell::num(change));

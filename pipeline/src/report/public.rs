@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::disclosure::{self, Grid};
+use super::disclosure::{self, Disclosure, Grid};
 use super::facts::{Facts, Group, gap};
 use super::model::{Cell, Chart, Page, TableModel, status_label};
 use super::{Inputs, KeyFigure, national};
@@ -15,7 +15,7 @@ use crate::aggregate::insights::pct;
 use crate::assess::Status;
 use crate::output::CsvTable;
 
-pub const SUPPRESSED: &str = "[c]";
+pub use super::disclosure::SUPPRESSED;
 pub const NOT_APPLICABLE: &str = "[z]";
 
 #[derive(Debug, Serialize)]
@@ -46,6 +46,15 @@ pub struct Download {
 /// The public report's model and its CSV downloads (file name under `public/`, bytes).
 pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String, Vec<u8>)>) {
     let period = inputs.period.to_string();
+    let codes = |groups: &[Group]| groups.iter().map(|g| g.code.clone()).collect::<Vec<_>>();
+    let (regions, types) = (codes(&facts.regions), codes(&facts.types));
+    // One decision for every figure of the page and its downloads.
+    let disclosure = Disclosure::public(
+        inputs.gaps,
+        inputs.series,
+        [("region", &regions), ("org_type", &types)],
+        inputs.contract.dictionary.min_group,
+    );
     let mut files = Vec::new();
     let (status_by_region, csv) = status_by_region(inputs, facts, &period);
     files.push((
@@ -53,7 +62,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
         "Organisations by status and region",
         csv,
     ));
-    let (by_region, by_type, csv) = standards_by_group(inputs, facts, &period);
+    let (by_region, by_type, csv) = standards_by_group(inputs, facts, &disclosure, &period);
     files.push((
         "standards_by_group.csv",
         "Organisations meeting each standard, by region and by type",
@@ -64,7 +73,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
     files.push((
         "trends.csv",
         "Organisations meeting each standard, England, by period",
-        trends_csv(inputs),
+        trends_csv(inputs, &disclosure),
     ));
     let downloads = files
         .iter()
@@ -75,7 +84,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
         })
         .collect();
     let model = Public {
-        headline: national::headline(inputs, facts)
+        headline: national::headline(inputs, facts, &disclosure)
             .into_iter()
             .take(2)
             .chain(std::iter::once(format!(
@@ -87,13 +96,13 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
             .collect(),
         key_figures: national::key_figures(facts),
         status_chart: national::status_chart(facts),
-        standards_chart: national::standards_chart(inputs),
+        standards_chart: national::standards_chart(inputs, &disclosure),
         status_by_region,
         by_region,
         by_type,
         response,
-        trends: national::trends_chart(inputs),
-        trends_table: national::trends_table(inputs),
+        trends: national::trends_chart(inputs, &disclosure),
+        trends_table: national::trends_table(inputs, &disclosure),
         data_quality: national::data_quality(inputs),
         downloads,
         min_group: inputs.contract.dictionary.min_group,
@@ -196,6 +205,7 @@ fn status_by_region(
 fn standards_by_group(
     inputs: &Inputs,
     facts: &Facts,
+    disclosure: &Disclosure,
     period: &str,
 ) -> (TableModel, TableModel, (Vec<u8>, usize)) {
     let mut csv = CsvTable::new(&[
@@ -239,10 +249,13 @@ fn standards_by_group(
                 name: "England".into(),
             };
             cells.push((&england, national));
-            let hidden = hide_line(
-                cells.iter().map(|(_, g)| g.map_or(0, |g| g.orgs)).collect(),
-                inputs.contract.dictionary.min_group,
-            );
+            let hidden: Vec<bool> = cells
+                .iter()
+                .map(|(group, _)| match group.code.as_str() {
+                    "national" => disclosure.hides(id, "national", "national"),
+                    code => disclosure.hides(id, kind, code),
+                })
+                .collect();
             let mut row = vec![Cell::text(id.clone())];
             for (i, (group, g)) in cells.iter().enumerate() {
                 let Some(g) = g else {
@@ -383,12 +396,23 @@ fn response(inputs: &Inputs, facts: &Facts, period: &str) -> (TableModel, (Vec<u
     (table, (csv.into_bytes(), rows))
 }
 
-fn trends_csv(inputs: &Inputs) -> (Vec<u8>, usize) {
+fn trends_csv(inputs: &Inputs, disclosure: &Disclosure) -> (Vec<u8>, usize) {
     let mut csv = CsvTable::new(&["period", "standard_id", "orgs", "met", "pct_met"]);
     let mut rows = 0;
     for (period, figures) in inputs.series {
         for s in &inputs.catalogue.standards {
             if let Some((orgs, met)) = figures.standards.get(&s.standard.id) {
+                if disclosure.hides_trend(*period, &s.standard.id) {
+                    csv.row([
+                        period.to_string(),
+                        s.standard.id.clone(),
+                        SUPPRESSED.into(),
+                        SUPPRESSED.into(),
+                        SUPPRESSED.into(),
+                    ]);
+                    rows += 1;
+                    continue;
+                }
                 csv.row([
                     period.to_string(),
                     s.standard.id.clone(),

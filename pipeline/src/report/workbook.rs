@@ -1,10 +1,17 @@
 //! `reports/analyst.xlsx`: every table of the run as a sheet, headers bold and frozen, numbers
-//! as numbers, and every text cell neutralised against formula injection.
+//! as numbers, and text as text cells (a text cell is never run as a formula, so it needs no
+//! neutralising prefix). Whatever the tables hold, the sheet stays inside Excel's limits: text
+//! is clipped to what a cell can hold and rows past the sheet's last are counted, not written.
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::output::neutralise;
 use crate::tables::Table;
+
+/// Characters of a cell (Excel's limit is 32,767).
+const MAX_CELL_CHARS: usize = 32_000;
+
+/// Data rows of a sheet (Excel's limit is 1,048,576 rows, the header and a note included).
+const MAX_ROWS: usize = 1_048_574;
 
 /// The workbook of `tables`, one sheet per (name, table) in order.
 pub fn analyst(tables: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
@@ -24,7 +31,7 @@ pub fn analyst(tables: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
             sheet.write_string_with_format(0, c, *column, &bold)?;
             sheet.set_column_width(c, (column.len() as f64 + 4.0).max(12.0))?;
         }
-        for (r, row) in table.rows.iter().enumerate() {
+        for (r, row) in table.rows.iter().take(MAX_ROWS).enumerate() {
             let r = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
             for (c, cell) in row.iter().enumerate() {
                 let c = c as u16;
@@ -33,17 +40,32 @@ pub fn analyst(tables: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
                 }
                 match number(table.columns[c as usize], cell) {
                     Some(n) => sheet.write_number(r, c, n)?,
-                    None => sheet.write_string(r, c, neutralise(cell))?,
+                    None => sheet.write_string(r, c, clipped(cell))?,
                 };
             }
         }
+        if table.rows.len() > MAX_ROWS {
+            let note = format!(
+                "{} more rows are not shown: the sheet is full; the CSV table has them all",
+                table.rows.len() - MAX_ROWS
+            );
+            sheet.write_string(MAX_ROWS as u32 + 1, 0, note)?;
+        }
         sheet.set_freeze_panes(1, 0)?;
         if !table.rows.is_empty() {
-            let last_row = table.rows.len() as u32;
+            let last_row = table.rows.len().min(MAX_ROWS) as u32;
             sheet.autofilter(0, 0, last_row, (table.columns.len() - 1) as u16)?;
         }
     }
     book.save_to_buffer()
+}
+
+/// Text as a cell can hold it.
+fn clipped(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.char_indices().nth(MAX_CELL_CHARS) {
+        Some((end, _)) => format!("{}... (clipped)", &cell[..end]).into(),
+        None => cell.into(),
+    }
 }
 
 /// A cell written as a number: a finite decimal in a column that is not a code or a period.

@@ -6,16 +6,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::header::{HeaderCheck, check_header};
+use super::header::{HeaderCheck, HeaderContext, check_header};
 use super::measures::{Applicability, CheckedMeasures, check_measures};
 use super::{Issue, Issues, Site};
 use crate::assess::evidence::{DeviceSummary, summarise};
 use crate::contract::{Code, Contract, InventorySpec, Organisations};
-use crate::ingest::Loaded;
 use crate::ingest::inventory::{Inventory, read_inventory};
 use crate::ingest::names::FileKind;
 use crate::ingest::returns::ReadFault;
-use crate::ingest::returns::{RawReturn, read_return};
+use crate::ingest::returns::{RawReturn, clip, read_return};
+use crate::ingest::{Loaded, Unread};
 use crate::period::Period;
 use crate::storage::Entry;
 
@@ -100,12 +100,37 @@ pub struct Batch<'a> {
     pub orgs: &'a Organisations,
     pub period: Period,
     pub limits: Limits,
+    /// The run's clock: no return can have been sent after it.
+    pub now: DateTime<Utc>,
 }
 
 struct Candidate<'o> {
     loaded: Loaded,
     raw: RawReturn,
     header: HeaderCheck<'o>,
+}
+
+/// An inventory that passed its own checks, waiting for the decision between an
+/// organisation's inventories.
+struct InventoryCandidate {
+    loaded: Loaded,
+    summary: DeviceSummary,
+}
+
+/// The state of judging one batch: the issues raised and what became of each file so far.
+struct Judging<'b, 'a> {
+    batch: &'b Batch<'a>,
+    issues: Issues<'a>,
+    records: BTreeMap<String, FileRecord>,
+    /// The first file of each (kind, organisation, SHA-256): a later byte-equal file of the
+    /// same organisation is a copy.
+    first_of: HashMap<(bool, String, String), String>,
+    /// The first inventory of each SHA-256 with its organisation: the same bytes under another
+    /// organisation's name make both suspect.
+    inventory_owner: HashMap<String, (String, String)>,
+    /// Inventories found byte-equal to another organisation's, with that file.
+    suspect: BTreeMap<String, String>,
+    pool: rayon::ThreadPool,
 }
 
 impl Batch<'_> {
@@ -121,48 +146,26 @@ impl Batch<'_> {
     pub fn validate_streaming(
         &self,
         unrecognised: &[Entry],
-        mut loaded: Vec<Loaded>,
+        loaded: Vec<Loaded>,
         inventory_chunks: impl IntoIterator<Item = Vec<Loaded>>,
     ) -> Validated {
-        let mut issues = Issues::new(&self.contract.codes);
-        let mut records: BTreeMap<String, FileRecord> = BTreeMap::new();
+        let mut judging = Judging::new(self);
+        judging.report_unrecognised(unrecognised);
+        let (returns, inventories): (Vec<_>, Vec<_>) = judging
+            .admit_all(loaded)
+            .into_iter()
+            .partition(|f| f.name.kind.is_return());
+        let candidates = judging.read_returns(returns);
+        let chosen = judging.choose_returns(candidates);
+        let inventories = judging.read_inventories(inventories, inventory_chunks);
+        let inventories = judging.choose_inventories(inventories);
+        let returns = judging.check_chosen(chosen, &inventories);
+        judging.finish(returns, inventories)
+    }
+}
 
-        for entry in unrecognised {
-            let site = Site {
-                file: crate::ingest::names::printable(&entry.key),
-                org_code: String::new(),
-            };
-            if crate::ingest::names::is_safe_key(&entry.key) {
-                issues.file(
-                    &site,
-                    Code::UnrecognisedFile,
-                    "the file is not named as a return ({org_code}_{YYYY-MM}_return.json, .csv or .xlsx) or an inventory ({org_code}_{YYYY-MM}_inventory.csv or .parquet) and is ignored; rename it if it is one",
-                );
-            } else {
-                issues.file(
-                    &site,
-                    Code::UnrecognisedFile,
-                    "the file's path has a part Baseline does not accept (`..`, an absolute or empty part, or a character other than letters, digits, spaces and ._-()+,); it was not read: rename it",
-                );
-            }
-        }
-
-        // Byte-equal copies are one submission: the first path in sorted order is used.
-        loaded.sort_by(|a, b| a.entry.key.cmp(&b.entry.key));
-        let mut first_of: HashMap<(bool, String), String> = HashMap::new();
-        let mut returns = Vec::new();
-        let mut inventories = Vec::new();
-        for f in loaded {
-            if let Some(f) = self.admit(f, &mut first_of, &mut issues, &mut records) {
-                match f.name.kind {
-                    FileKind::Return(_) => returns.push(f),
-                    FileKind::Inventory(_) => inventories.push(f),
-                }
-            }
-        }
-
-        // Returns: read and check headers; the readable, valid ones compete per organisation.
-        let mut candidates: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
+impl<'b, 'a> Judging<'b, 'a> {
+    fn new(batch: &'b Batch<'a>) -> Self {
         // Parsing is the costly part and independent per file: it runs on every core, in a
         // pool whose threads have the stack polars' query planning needs (a spawned thread's
         // default 2 MiB overflows on it).
@@ -170,38 +173,149 @@ impl Batch<'_> {
             .stack_size(PARSER_STACK)
             .build()
             .expect("a thread pool can be built");
-        let parsed: Vec<_> = pool.install(|| {
+        Judging {
+            batch,
+            issues: Issues::new(&batch.contract.codes),
+            records: BTreeMap::new(),
+            first_of: HashMap::new(),
+            inventory_owner: HashMap::new(),
+            suspect: BTreeMap::new(),
+            pool,
+        }
+    }
+
+    /// `unrecognised_file` for each file that is not named as a submission, is not safe to
+    /// read, or is a link.
+    fn report_unrecognised(&mut self, unrecognised: &[Entry]) {
+        for entry in unrecognised {
+            let site = Site {
+                file: crate::ingest::names::printable(&entry.key),
+                org_code: String::new(),
+            };
+            let message = if entry.link {
+                "the file is a symbolic link, which Baseline never follows or reads; put the file itself in the landing zone"
+            } else if crate::ingest::names::is_safe_key(&entry.key) {
+                "the file is not named as a return ({org_code}_{YYYY-MM}_return.json, .csv or .xlsx) or an inventory ({org_code}_{YYYY-MM}_inventory.csv or .parquet) and is ignored; rename it if it is one"
+            } else {
+                "the file's path has a part Baseline does not accept (`..`, an absolute or empty part, or a character other than letters, digits, spaces and ._-()+,); it was not read: rename it"
+            };
+            self.issues.file(&site, Code::UnrecognisedFile, message);
+        }
+    }
+
+    /// The files that pass [`Judging::admit`], in key order (byte-equal copies are one
+    /// submission: the first path in sorted order is used).
+    fn admit_all(&mut self, mut loaded: Vec<Loaded>) -> Vec<Loaded> {
+        loaded.sort_by(|a, b| a.entry.key.cmp(&b.entry.key));
+        loaded.into_iter().filter_map(|f| self.admit(f)).collect()
+    }
+
+    /// Lets a file through to parsing unless it could not be read, is over its size limit
+    /// (`file_too_large`) or is a byte-equal copy of one of the same organisation already seen
+    /// (`duplicate_file`). An inventory byte-equal to another organisation's is let through but
+    /// marked suspect: neither is used (see [`Judging::choose_inventories`]).
+    fn admit(&mut self, f: Loaded) -> Option<Loaded> {
+        let site = Site::of(&f);
+        let limit = self.batch.limits.max_bytes(f.name.kind);
+        let size = f.entry.size.max(f.bytes.len() as u64);
+        if let Some(Unread::Failed(why)) = &f.unread {
+            self.issues.file(
+                &site,
+                Code::UnreadableFile,
+                format!(
+                    "the file could not be read from the landing zone ({}); send it again",
+                    clip(why)
+                ),
+            );
+            self.record(&f, Disposition::Rejected);
+            return None;
+        }
+        if f.unread.is_some() || size > limit {
+            self.issues.file(
+                &site,
+                Code::FileTooLarge,
+                format!("the file is {size} bytes, over the limit of {limit} bytes, and was not read; remove anything that is not part of the submission"),
+            );
+            self.record(&f, Disposition::Rejected);
+            return None;
+        }
+        let org = self.org_key(&f);
+        let key = (f.name.kind.is_return(), org.clone(), f.sha256.clone());
+        if let Some(original) = self.first_of.get(&key) {
+            self.issues.file(
+                &site,
+                Code::DuplicateFile,
+                format!("the file is a byte-for-byte copy of {original}, which is used instead"),
+            );
+            self.record(&f, Disposition::Duplicate);
+            return None;
+        }
+        self.first_of.insert(key, f.entry.key.clone());
+        if !f.name.kind.is_return() {
+            self.note_owner(&f, org);
+        }
+        Some(f)
+    }
+
+    /// The organisation a file's name gives, as the reference table spells it.
+    fn org_key(&self, f: &Loaded) -> String {
+        self.batch.orgs.get(&f.name.org_code).map_or_else(
+            || f.name.org_code.to_ascii_uppercase(),
+            |o| o.org_code.clone(),
+        )
+    }
+
+    /// Remembers which organisation an inventory's bytes came under first; the same bytes
+    /// under another organisation make both files suspect.
+    fn note_owner(&mut self, f: &Loaded, org: String) {
+        match self.inventory_owner.get(&f.sha256) {
+            Some((first, first_org)) if *first_org != org => {
+                let first = first.clone();
+                self.suspect.insert(f.entry.key.clone(), first.clone());
+                self.suspect.entry(first).or_insert(f.entry.key.clone());
+            }
+            Some(_) => {}
+            None => {
+                self.inventory_owner
+                    .insert(f.sha256.clone(), (f.entry.key.clone(), org));
+            }
+        }
+    }
+
+    /// Reads each return and checks its header; the readable, valid ones become candidates of
+    /// their organisation.
+    fn read_returns(&mut self, returns: Vec<Loaded>) -> BTreeMap<String, Vec<Candidate<'a>>> {
+        let limits = self.batch.limits;
+        let parsed: Vec<_> = self.pool.install(|| {
             returns
                 .into_par_iter()
                 .map(|mut f| {
                     let parsed = match f.name.kind {
                         FileKind::Return(format) => {
-                            read_return(format, &std::mem::take(&mut f.bytes), &self.limits)
+                            read_return(format, &std::mem::take(&mut f.bytes), &limits)
                         }
-                        FileKind::Inventory(_) => unreachable!("split above"),
+                        FileKind::Inventory(_) => unreachable!("returns only"),
                     };
                     (f, parsed)
                 })
                 .collect()
         });
+        let mut candidates: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
         for (f, parsed) in parsed {
-            let site = Site::of(&f);
             let raw = match parsed {
                 Ok(raw) => raw,
                 Err(fault) => {
-                    issues.file(&site, fault.code, fault.message);
-                    record(&mut records, &f, Disposition::Rejected);
+                    self.issues.file(&Site::of(&f), fault.code, fault.message);
+                    self.record(&f, Disposition::Rejected);
                     continue;
                 }
             };
-            let header = check_header(
-                &raw,
-                &f.entry.key,
-                Some(&f.name),
-                Some(self.period),
-                Some(self.orgs),
-                &mut issues,
-            );
+            let context = HeaderContext {
+                batch_period: Some(self.batch.period),
+                orgs: Some(self.batch.orgs),
+                now: self.batch.now,
+            };
+            let header = check_header(&raw, &f.entry.key, Some(&f.name), context, &mut self.issues);
             match (header.valid, header.organisation, header.submitted_at) {
                 (true, Some(org), Some(_)) => {
                     candidates
@@ -213,13 +327,19 @@ impl Batch<'_> {
                             header,
                         });
                 }
-                _ => {
-                    record(&mut records, &f, Disposition::Rejected);
-                }
+                _ => self.record(&f, Disposition::Rejected),
             }
         }
+        candidates
+    }
 
-        let mut chosen: Vec<Candidate> = Vec::new();
+    /// The return used for each organisation: the latest `submitted_at`; earlier ones are
+    /// `superseded`, and a tie between different returns is `conflicting_resubmission`.
+    fn choose_returns(
+        &mut self,
+        candidates: BTreeMap<String, Vec<Candidate<'a>>>,
+    ) -> Vec<Candidate<'a>> {
+        let mut chosen = Vec::new();
         for (_, mut group) in candidates {
             group.sort_by(|a, b| {
                 (a.header.submitted_at, &a.loaded.entry.key)
@@ -229,170 +349,249 @@ impl Batch<'_> {
             let (tied, earlier): (Vec<Candidate>, Vec<Candidate>) = group
                 .into_iter()
                 .partition(|c| c.header.submitted_at == latest);
-            let used = (tied.len() == 1).then(|| &tied[0].loaded.entry.key);
+            let used = (tied.len() == 1).then(|| tied[0].loaded.entry.key.as_str());
             for c in &earlier {
-                let site = Site {
-                    file: c.loaded.entry.key.clone(),
-                    org_code: c.header.org_code.clone(),
-                };
                 let by = match used {
                     Some(key) => format!("by {key}, submitted later"),
                     None => "by later returns".to_string(),
                 };
-                issues.file(
-                    &site,
+                self.issues.file(
+                    &candidate_site(c),
                     Code::Superseded,
                     format!("this return was replaced {by}; it is not used"),
                 );
-                record(&mut records, &c.loaded, Disposition::Superseded);
+                self.record(&c.loaded, Disposition::Superseded);
             }
             if tied.len() > 1 {
                 let files: Vec<&str> = tied.iter().map(|c| c.loaded.entry.key.as_str()).collect();
+                let message = format!(
+                    "{} returns with the same submitted_at differ ({}); none is used: resubmit one with a later submitted_at",
+                    tied.len(),
+                    files.join(", ")
+                );
                 for c in &tied {
-                    let site = Site {
-                        file: c.loaded.entry.key.clone(),
-                        org_code: c.header.org_code.clone(),
-                    };
-                    issues.file(
-                        &site,
-                        Code::ConflictingResubmission,
-                        format!(
-                            "{} returns with the same submitted_at differ ({}); none is used: resubmit one with a later submitted_at",
-                            tied.len(),
-                            files.join(", ")
-                        ),
-                    );
-                    record(&mut records, &c.loaded, Disposition::Rejected);
+                    self.issues
+                        .file(&candidate_site(c), Code::ConflictingResubmission, &message);
+                    self.record(&c.loaded, Disposition::Rejected);
                 }
             } else {
                 chosen.extend(tied);
             }
         }
+        chosen
+    }
 
-        // Inventories: readable, every cell valid, one per organisation.
-        let spec = &self.contract.dictionary.inventory;
-        let mut inventory_candidates: BTreeMap<String, Vec<(Loaded, DeviceSummary)>> =
-            BTreeMap::new();
-        // Inventories go in batches: parsed on every core, then the clean ones counted with one
-        // polars query per batch, so at most a batch of device rows is held at once.
-        let mut remaining = inventories;
-        let mut streamed = inventory_chunks.into_iter();
+    /// Reads and counts inventories in batches (parsed on every core, then the clean ones
+    /// counted with one polars query per batch, so at most a batch of device rows is held at
+    /// once); those with every cell valid become candidates of their organisation.
+    fn read_inventories(
+        &mut self,
+        mut remaining: Vec<Loaded>,
+        chunks: impl IntoIterator<Item = Vec<Loaded>>,
+    ) -> BTreeMap<String, Vec<InventoryCandidate>> {
+        let mut candidates: BTreeMap<String, Vec<InventoryCandidate>> = BTreeMap::new();
+        let mut streamed = chunks.into_iter();
         loop {
             let batch = if remaining.is_empty() {
-                let Some(mut chunk) = streamed.next() else {
+                let Some(chunk) = streamed.next() else {
                     break;
                 };
-                chunk.sort_by(|a, b| a.entry.key.cmp(&b.entry.key));
-                chunk
-                    .into_iter()
-                    .filter_map(|f| self.admit(f, &mut first_of, &mut issues, &mut records))
-                    .collect()
+                self.admit_all(chunk)
             } else {
                 let rest = remaining.split_off(remaining.len().min(INVENTORY_BATCH));
                 std::mem::replace(&mut remaining, rest)
             };
-            let parsed: Vec<_> = pool.install(|| {
-                batch
-                    .into_par_iter()
-                    .map(|mut f| {
-                        let parsed = match f.name.kind {
-                            FileKind::Inventory(format) => read_inventory(
-                                format,
-                                std::mem::take(&mut f.bytes),
-                                spec,
-                                &self.limits,
-                            ),
-                            FileKind::Return(_) => unreachable!("split above"),
-                        };
-                        (f, parsed)
-                    })
-                    .collect()
-            });
-            let mut parsed: Vec<(Loaded, Result<Inventory, ReadFault>)> = parsed;
-            let clean: Vec<(String, polars::prelude::DataFrame)> = parsed
-                .iter_mut()
-                .filter_map(|(f, p)| match p {
-                    Ok(inventory) if inventory.bad_cell_count == 0 => Some((
-                        f.entry.key.clone(),
-                        std::mem::replace(
-                            &mut inventory.frame,
-                            polars::prelude::DataFrame::empty(),
-                        ),
-                    )),
-                    _ => None,
-                })
-                .collect();
-            let mut summaries = match summarise(clean, self.contract, self.period) {
-                Ok(summaries) => summaries,
-                Err(e) => {
-                    // Not expected for typed frames; every file of the batch is then unreadable
-                    // rather than the run failing.
-                    let message = format!("the inventory cannot be counted: {e}");
-                    for (_, p) in parsed.iter_mut() {
-                        if matches!(p, Ok(i) if i.bad_cell_count == 0) {
-                            *p = Err(ReadFault::unreadable(message.clone()));
+            for (org, candidate) in self.read_inventory_batch(batch) {
+                candidates.entry(org).or_default().push(candidate);
+            }
+        }
+        candidates
+    }
+
+    fn read_inventory_batch(&mut self, batch: Vec<Loaded>) -> Vec<(String, InventoryCandidate)> {
+        let spec = &self.batch.contract.dictionary.inventory;
+        let limits = self.batch.limits;
+        let mut parsed: Vec<(Loaded, Result<Inventory, ReadFault>)> = self.pool.install(|| {
+            batch
+                .into_par_iter()
+                .map(|mut f| {
+                    let parsed = match f.name.kind {
+                        FileKind::Inventory(format) => {
+                            read_inventory(format, std::mem::take(&mut f.bytes), spec, &limits)
                         }
-                    }
-                    BTreeMap::new()
-                }
+                        FileKind::Return(_) => unreachable!("inventories only"),
+                    };
+                    (f, parsed)
+                })
+                .collect()
+        });
+        let mut summaries = self.count_devices(&mut parsed);
+        let mut candidates = Vec::new();
+        for (f, parsed) in parsed {
+            let site = Site::of(&f);
+            let Some(org) = self.batch.orgs.get(&f.name.org_code) else {
+                self.issues.file(
+                    &site,
+                    Code::UnknownOrg,
+                    format!("organisation code {} in the file name is not in the organisation reference table; check the ODS code", f.name.org_code),
+                );
+                self.record(&f, Disposition::Rejected);
+                continue;
             };
-            for (f, parsed) in parsed {
-                let site = Site::of(&f);
-                let Some(org) = self.orgs.get(&f.name.org_code) else {
-                    issues.file(
-                        &site,
-                        Code::UnknownOrg,
-                        format!("organisation code {} in the file name is not in the organisation reference table; check the ODS code", f.name.org_code),
-                    );
-                    record(&mut records, &f, Disposition::Rejected);
-                    continue;
-                };
-                match parsed {
-                    Err(fault) => {
-                        issues.file(&site, fault.code, fault.message);
-                        record(&mut records, &f, Disposition::Rejected);
-                    }
-                    Ok(inventory) if report_bad_cells(&site, &inventory, spec, &mut issues) => {
-                        record(&mut records, &f, Disposition::Rejected);
-                    }
-                    Ok(_) => {
-                        let summary = summaries.remove(&f.entry.key).unwrap_or_default();
-                        inventory_candidates
-                            .entry(org.org_code.clone())
-                            .or_default()
-                            .push((f, summary));
-                    }
+            match parsed {
+                Err(fault) => {
+                    self.issues.file(&site, fault.code, fault.message);
+                    self.record(&f, Disposition::Rejected);
+                }
+                Ok(inventory) if report_bad_cells(&site, &inventory, spec, &mut self.issues) => {
+                    self.record(&f, Disposition::Rejected);
+                }
+                Ok(_) => {
+                    let summary = summaries.remove(&f.entry.key).unwrap_or_default();
+                    candidates.push((
+                        org.org_code.clone(),
+                        InventoryCandidate { loaded: f, summary },
+                    ));
                 }
             }
         }
-        let mut accepted_inventories: BTreeMap<String, AcceptedInventory> = BTreeMap::new();
-        for (org_code, group) in inventory_candidates {
-            if group.len() > 1 {
-                let files: Vec<&str> = group.iter().map(|(f, _)| f.entry.key.as_str()).collect();
-                for (f, _) in &group {
-                    let site = Site {
-                        file: f.entry.key.clone(),
-                        org_code: org_code.clone(),
-                    };
-                    issues.file(&site, Code::ConflictingResubmission, format!("{} different inventories were sent for {org_code} ({}); none is used: send one", group.len(), files.join(", ")));
-                    record(&mut records, f, Disposition::Rejected);
+        candidates
+    }
+
+    /// The device counts of the clean inventories of a batch, by file.
+    fn count_devices(
+        &self,
+        parsed: &mut [(Loaded, Result<Inventory, ReadFault>)],
+    ) -> BTreeMap<String, DeviceSummary> {
+        let clean: Vec<(String, polars::prelude::DataFrame)> = parsed
+            .iter_mut()
+            .filter_map(|(f, p)| match p {
+                Ok(inventory) if inventory.bad_cell_count == 0 => {
+                    Some((f.entry.key.clone(), std::mem::take(&mut inventory.frame)))
                 }
+                _ => None,
+            })
+            .collect();
+        match summarise(clean, self.batch.contract, self.batch.period) {
+            Ok(summaries) => summaries,
+            Err(e) => {
+                // Not expected for typed frames; every file of the batch is then unreadable
+                // rather than the run failing.
+                let message = format!("the inventory cannot be counted: {e}");
+                for (_, p) in parsed.iter_mut() {
+                    if matches!(p, Ok(i) if i.bad_cell_count == 0) {
+                        *p = Err(ReadFault::unreadable(message.clone()));
+                    }
+                }
+                BTreeMap::new()
+            }
+        }
+    }
+
+    /// The inventory used for each organisation: none that is byte-equal to another
+    /// organisation's; of several different ones, the latest written (a tie between them is
+    /// `conflicting_resubmission`), the others `superseded`.
+    fn choose_inventories(
+        &mut self,
+        candidates: BTreeMap<String, Vec<InventoryCandidate>>,
+    ) -> BTreeMap<String, AcceptedInventory> {
+        let mut accepted = BTreeMap::new();
+        for (org_code, group) in candidates {
+            let mut group: Vec<InventoryCandidate> = group
+                .into_iter()
+                .filter(|c| !self.reject_suspect(&c.loaded, &org_code))
+                .collect();
+            group.sort_by(|a, b| {
+                (a.loaded.entry.last_modified, &a.loaded.entry.key)
+                    .cmp(&(b.loaded.entry.last_modified, &b.loaded.entry.key))
+            });
+            let latest = group.last().map(|c| c.loaded.entry.last_modified);
+            let tied = group
+                .iter()
+                .filter(|c| Some(c.loaded.entry.last_modified) == latest)
+                .count();
+            if tied > 1 {
+                self.conflicting_inventories(&org_code, &group);
                 continue;
             }
-            let (f, summary) = group.into_iter().next().expect("a group has a member");
-            accepted_inventories.insert(
+            let Some(used) = group.pop() else {
+                continue;
+            };
+            for c in &group {
+                let site = Site {
+                    file: c.loaded.entry.key.clone(),
+                    org_code: org_code.clone(),
+                };
+                self.issues.file(
+                    &site,
+                    Code::Superseded,
+                    format!(
+                        "this inventory was replaced by {}, written later; it is not used",
+                        used.loaded.entry.key
+                    ),
+                );
+                self.record(&c.loaded, Disposition::Superseded);
+            }
+            self.record(&used.loaded, Disposition::Accepted);
+            accepted.insert(
                 org_code.clone(),
                 AcceptedInventory {
-                    file: f.entry.key.clone(),
+                    file: used.loaded.entry.key.clone(),
                     org_code,
-                    summary,
+                    summary: used.summary,
                 },
             );
-            record(&mut records, &f, Disposition::Accepted);
         }
+        accepted
+    }
 
-        // Measures of the returns that are used.
-        let dict = &self.contract.dictionary;
+    /// Rejects an inventory that is byte-equal to another organisation's; true if it was.
+    fn reject_suspect(&mut self, f: &Loaded, org_code: &str) -> bool {
+        let Some(other) = self.suspect.get(&f.entry.key).cloned() else {
+            return false;
+        };
+        let other_org = crate::ingest::names::recognise(crate::ingest::names::base_name(&other))
+            .map(|n| n.org_code)
+            .unwrap_or_default();
+        let site = Site {
+            file: f.entry.key.clone(),
+            org_code: org_code.to_string(),
+        };
+        self.issues.file_graver(
+            &site,
+            Code::DuplicateFile,
+            format!("the inventory is byte-for-byte the same as {other}, sent under {other_org}'s name: one organisation's devices cannot be another's, so neither {org_code}'s nor {other_org}'s copy is used; each organisation should send its own inventory"),
+        );
+        self.record(f, Disposition::Rejected);
+        true
+    }
+
+    fn conflicting_inventories(&mut self, org_code: &str, group: &[InventoryCandidate]) {
+        let files: Vec<&str> = group.iter().map(|c| c.loaded.entry.key.as_str()).collect();
+        let message = format!(
+            "{} different inventories were sent for {org_code} at the same time ({}); none is used: send one",
+            group.len(),
+            files.join(", ")
+        );
+        for c in group {
+            let site = Site {
+                file: c.loaded.entry.key.clone(),
+                org_code: org_code.to_string(),
+            };
+            self.issues
+                .file(&site, Code::ConflictingResubmission, &message);
+            self.record(&c.loaded, Disposition::Rejected);
+        }
+    }
+
+    /// Checks the measures of each chosen return (the device measures are not required from
+    /// an organisation whose inventory was accepted) and whether it came late.
+    fn check_chosen(
+        &mut self,
+        chosen: Vec<Candidate<'a>>,
+        inventories: &BTreeMap<String, AcceptedInventory>,
+    ) -> Vec<AcceptedReturn> {
+        let dict = &self.batch.contract.dictionary;
         let inventory_measures: BTreeSet<String> = dict
             .measures()
             .iter()
@@ -400,18 +599,15 @@ impl Batch<'_> {
             .map(|m| m.name.clone())
             .collect();
         let none = BTreeSet::new();
-        let deadline = self.period.deadline(dict.due_day);
-        let mut accepted_returns = Vec::new();
+        let deadline = self.batch.period.deadline(dict.due_day);
+        let mut accepted = Vec::new();
         for c in chosen {
-            let org = c
-                .header
-                .organisation
-                .expect("candidates have an organisation");
-            let site = Site {
-                file: c.loaded.entry.key.clone(),
-                org_code: c.header.org_code.clone(),
+            let (Some(org), Some(submitted_at)) = (c.header.organisation, c.header.submitted_at)
+            else {
+                continue;
             };
-            let supplied = if accepted_inventories.contains_key(&org.org_code) {
+            let site = candidate_site(&c);
+            let supplied = if inventories.contains_key(&org.org_code) {
                 &inventory_measures
             } else {
                 &none
@@ -420,18 +616,14 @@ impl Batch<'_> {
                 &c.raw,
                 &site,
                 dict,
-                self.period,
+                self.batch.period,
                 Applicability::OrgType(&org.org_type),
                 supplied,
-                &mut issues,
+                &mut self.issues,
             );
-            let submitted_at = c
-                .header
-                .submitted_at
-                .expect("candidates have a submission time");
             let late = submitted_at > deadline;
             if late {
-                issues.file(
+                self.issues.file(
                     &site,
                     Code::LateSubmission,
                     format!(
@@ -441,8 +633,8 @@ impl Batch<'_> {
                     ),
                 );
             }
-            record(&mut records, &c.loaded, Disposition::Accepted);
-            accepted_returns.push(AcceptedReturn {
+            self.record(&c.loaded, Disposition::Accepted);
+            accepted.push(AcceptedReturn {
                 file: c.loaded.entry.key.clone(),
                 org_code: org.org_code.clone(),
                 submitted_at,
@@ -450,12 +642,18 @@ impl Batch<'_> {
                 measures,
             });
         }
-        accepted_returns.sort_by(|a, b| a.org_code.cmp(&b.org_code));
+        accepted.sort_by(|a, b| a.org_code.cmp(&b.org_code));
+        accepted
+    }
 
-        let returned: BTreeSet<&str> = accepted_returns
-            .iter()
-            .map(|r| r.org_code.as_str())
-            .collect();
+    /// The batch's outcome: an inventory whose organisation has no accepted return is
+    /// `inventory_without_return` and not used.
+    fn finish(
+        mut self,
+        returns: Vec<AcceptedReturn>,
+        accepted_inventories: BTreeMap<String, AcceptedInventory>,
+    ) -> Validated {
+        let returned: BTreeSet<&str> = returns.iter().map(|r| r.org_code.as_str()).collect();
         let mut inventories = Vec::new();
         for (org_code, inv) in accepted_inventories {
             if returned.contains(org_code.as_str()) {
@@ -466,65 +664,39 @@ impl Batch<'_> {
                 file: inv.file.clone(),
                 org_code: org_code.clone(),
             };
-            issues.file(&site, Code::InventoryWithoutReturn, format!("{org_code} has no accepted return for {}, so the inventory is not assessed; submit a return too", self.period));
-            if let Some(r) = records.get_mut(&inv.file) {
+            self.issues.file(&site, Code::InventoryWithoutReturn, format!("{org_code} has no accepted return for {}, so the inventory is not assessed; submit a return too", self.batch.period));
+            if let Some(r) = self.records.get_mut(&inv.file) {
                 r.disposition = Disposition::NotUsed;
             }
         }
-
         Validated {
-            period: self.period,
-            returns: accepted_returns,
+            period: self.batch.period,
+            returns,
             inventories,
-            issues: issues.into_sorted(),
+            issues: self.issues.into_sorted(Some(self.batch.orgs)),
             // Every file recorded as rejected, in file order: derived, so the two cannot disagree.
-            rejected: records
+            rejected: self
+                .records
                 .values()
                 .filter(|r| r.disposition == Disposition::Rejected)
                 .map(|r| Rejected {
                     file: r.file.clone(),
                 })
                 .collect(),
-            files: records.into_values().collect(),
+            files: self.records.into_values().collect(),
         }
+    }
+
+    fn record(&mut self, f: &Loaded, disposition: Disposition) {
+        record(&mut self.records, f, disposition);
     }
 }
 
-impl Batch<'_> {
-    /// Lets a file through to parsing unless it is over its size limit (`file_too_large`) or a
-    /// byte-equal copy of one already seen (`duplicate_file`; the first path in sorted order is
-    /// used).
-    fn admit(
-        &self,
-        f: Loaded,
-        first_of: &mut HashMap<(bool, String), String>,
-        issues: &mut Issues,
-        records: &mut BTreeMap<String, FileRecord>,
-    ) -> Option<Loaded> {
-        let site = Site::of(&f);
-        let limit = self.limits.max_bytes(f.name.kind);
-        let size = f.entry.size.max(f.bytes.len() as u64);
-        if f.unread || size > limit {
-            issues.file(
-                &site,
-                Code::FileTooLarge,
-                format!("the file is {size} bytes, over the limit of {limit} bytes, and was not read; remove anything that is not part of the submission"),
-            );
-            record(records, &f, Disposition::Rejected);
-            return None;
-        }
-        let key = (f.name.kind.is_return(), f.sha256.clone());
-        if let Some(original) = first_of.get(&key) {
-            issues.file(
-                &site,
-                Code::DuplicateFile,
-                format!("the file is a byte-for-byte copy of {original}, which is used instead"),
-            );
-            record(records, &f, Disposition::Duplicate);
-            return None;
-        }
-        first_of.insert(key, f.entry.key.clone());
-        Some(f)
+/// Issues about a candidate return name the organisation its header gives.
+fn candidate_site(c: &Candidate) -> Site {
+    Site {
+        file: c.loaded.entry.key.clone(),
+        org_code: c.header.org_code.clone(),
     }
 }
 
@@ -556,7 +728,7 @@ pub(super) fn report_bad_cells(
     issues: &mut Issues,
 ) -> bool {
     for cell in &inventory.bad_cells {
-        let expected = if spec.date_columns.contains(&cell.column) {
+        let expected = if spec.date_columns().contains(&cell.column.as_str()) {
             "a date written YYYY-MM-DD or DD/MM/YYYY, or empty".to_string()
         } else {
             format!(

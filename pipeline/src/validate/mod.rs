@@ -12,12 +12,15 @@ pub use batch::{
     AcceptedInventory, AcceptedReturn, Batch, Disposition, FileRecord, INVENTORY_BATCH, Limits,
     PARSER_STACK, Rejected, Validated,
 };
-pub use header::{HeaderCheck, check_header};
+pub use header::{HeaderCheck, HeaderContext, check_header};
 pub use measures::{Applicability, CheckedMeasures, check_measures};
-pub use single::check_file;
+pub use single::{Context, check_file};
 pub use values::Value;
 
-use crate::contract::{Code, CodeBook, Severity};
+use std::collections::HashMap;
+
+use crate::contract::{Code, CodeBook, Organisations, Severity};
+use crate::text::echo;
 
 /// One validation finding, as written to `validation/issues.csv`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -74,11 +77,18 @@ impl Site {
     }
 }
 
-/// Collects issues, giving each the severity the code book declares.
+/// How many issues of one code are listed for one file; the rest are counted in one more
+/// issue, so a file built to raise millions of issues cannot fill the outputs.
+pub const LISTED_PER_CODE: usize = 50;
+
+/// Collects issues, giving each the severity the code book declares, clipping what they echo
+/// and listing at most [`LISTED_PER_CODE`] of a code per file.
 #[derive(Debug)]
 pub struct Issues<'c> {
     codes: &'c CodeBook,
     pub list: Vec<Issue>,
+    /// Issues raised per file and code, listed or not, with the organisation of the first.
+    raised: HashMap<(String, Code), (usize, String)>,
 }
 
 impl<'c> Issues<'c> {
@@ -86,12 +96,23 @@ impl<'c> Issues<'c> {
         Issues {
             codes,
             list: Vec::new(),
+            raised: HashMap::new(),
         }
     }
 
     /// An issue about the file as a whole.
     pub fn file(&mut self, site: &Site, code: Code, message: impl Into<String>) {
         self.push(site, code, "", None, message);
+    }
+
+    /// An issue about the file as a whole, in the code's graver form (see
+    /// `validation-codes.toml`); the ordinary form when the code has none.
+    pub fn file_graver(&mut self, site: &Site, code: Code, message: impl Into<String>) {
+        let severity = self
+            .codes
+            .graver(code)
+            .map_or(self.codes.severity(code), |g| g.severity);
+        self.raise(site, code, "", None, severity, message.into());
     }
 
     pub fn push(
@@ -102,14 +123,36 @@ impl<'c> Issues<'c> {
         line: Option<u64>,
         message: impl Into<String>,
     ) {
+        let severity = self.codes.severity(code);
+        self.raise(site, code, measure, line, severity, message.into());
+    }
+
+    fn raise(
+        &mut self,
+        site: &Site,
+        code: Code,
+        measure: &str,
+        line: Option<u64>,
+        severity: Severity,
+        message: String,
+    ) {
+        let org_code = echo(&site.org_code, 60);
+        let raised = self
+            .raised
+            .entry((site.file.clone(), code))
+            .or_insert_with(|| (0, org_code.clone()));
+        raised.0 += 1;
+        if raised.0 > LISTED_PER_CODE {
+            return;
+        }
         self.list.push(Issue {
             file: site.file.clone(),
-            org_code: site.org_code.clone(),
-            measure: measure.to_string(),
+            org_code,
+            measure: echo(measure, 100),
             line,
-            severity: self.codes.severity(code),
+            severity,
             code,
-            message: message.into(),
+            message: echo(&message, 2_000),
         });
     }
 
@@ -117,10 +160,39 @@ impl<'c> Issues<'c> {
     pub fn rejects_file_since(&self, from: usize) -> bool {
         self.list[from..]
             .iter()
-            .any(|i| self.codes.scope(i.code) == crate::contract::Scope::File)
+            .any(|i| self.codes.rejects_file(i.code, i.severity))
     }
 
-    pub fn into_sorted(mut self) -> Vec<Issue> {
+    /// The issues in order, with one more for each file and code over the listed number, and
+    /// every organisation code spelt as the reference table spells it (`orgs`, when at hand).
+    pub fn into_sorted(mut self, orgs: Option<&Organisations>) -> Vec<Issue> {
+        let mut unlisted: Vec<_> = self
+            .raised
+            .iter()
+            .filter(|(_, (n, _))| *n > LISTED_PER_CODE)
+            .collect();
+        unlisted.sort();
+        for ((file, code), (n, org_code)) in unlisted {
+            self.list.push(Issue {
+                file: file.clone(),
+                org_code: org_code.clone(),
+                measure: String::new(),
+                line: None,
+                severity: self.codes.severity(*code),
+                code: *code,
+                message: format!(
+                    "{} more {code} issues in this file are not listed; correct the ones above and check the file for the same fault",
+                    n - LISTED_PER_CODE
+                ),
+            });
+        }
+        if let Some(orgs) = orgs {
+            for issue in &mut self.list {
+                if let Some(org) = orgs.get(&issue.org_code) {
+                    issue.org_code.clone_from(&org.org_code);
+                }
+            }
+        }
         self.list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.list
     }

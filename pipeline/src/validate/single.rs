@@ -5,9 +5,10 @@
 use std::collections::BTreeSet;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 
 use super::batch::report_bad_cells;
-use super::header::check_header;
+use super::header::{HeaderContext, check_header};
 use super::measures::{Applicability, check_measures};
 use super::{Issue, Issues, Limits, Site};
 use crate::contract::{Code, Contract, Organisations};
@@ -16,16 +17,28 @@ use crate::ingest::names::{self, FileKind, InventoryFormat, ReturnFormat};
 use crate::ingest::returns::read_return;
 use crate::period::Period;
 
+/// What a file on its own is checked against, besides the contract.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The organisation reference table, when at hand.
+    pub orgs: Option<&'a Organisations>,
+    /// The period the file must report, when known.
+    pub period: Option<Period>,
+    /// The clock a `submitted_at` may not be after.
+    pub now: DateTime<Utc>,
+}
+
 /// Checks one file. `file` is the name shown in issues; `orgs` and `period` are optional
-/// context (without them, `unknown_org` and `period_mismatch` against a batch cannot arise).
+/// context (without them, `unknown_org` and `period_mismatch` against a batch cannot arise);
+/// `now` is the clock a `submitted_at` may not be after.
 pub fn check_file(
     file: &str,
     bytes: Bytes,
     contract: &Contract,
-    orgs: Option<&Organisations>,
-    period: Option<Period>,
+    context: Context<'_>,
     limits: Limits,
 ) -> Vec<Issue> {
+    let Context { orgs, period, now } = context;
     let mut issues = Issues::new(&contract.codes);
     let base = names::base_name(file);
     let name = names::recognise(base);
@@ -48,7 +61,7 @@ pub fn check_file(
                 Some("csv") => FileKind::Return(ReturnFormat::Csv),
                 Some("xlsx") => FileKind::Return(ReturnFormat::Xlsx),
                 Some("parquet") => FileKind::Inventory(InventoryFormat::Parquet),
-                _ => return issues.into_sorted(),
+                _ => return issues.into_sorted(orgs),
             }
         }
     };
@@ -62,14 +75,24 @@ pub fn check_file(
                 bytes.len()
             ),
         );
-        return issues.into_sorted();
+        return issues.into_sorted(orgs);
     }
 
     match kind {
         FileKind::Return(format) => match read_return(format, &bytes, &limits) {
             Err(fault) => issues.file(&site, fault.code, fault.message),
             Ok(raw) => {
-                let header = check_header(&raw, file, name.as_ref(), period, orgs, &mut issues);
+                let header = check_header(
+                    &raw,
+                    file,
+                    name.as_ref(),
+                    HeaderContext {
+                        batch_period: period,
+                        orgs,
+                        now,
+                    },
+                    &mut issues,
+                );
                 let measure_period = period.or(header.period).or(name.as_ref().map(|n| n.period));
                 if let (true, Some(measure_period)) = (header.valid, measure_period) {
                     let applicability = match header.organisation {
@@ -119,5 +142,5 @@ pub fn check_file(
             }
         }
     }
-    issues.into_sorted()
+    issues.into_sorted(orgs)
 }

@@ -58,20 +58,36 @@ pub fn run_with_standards(
     limits: Limits,
     standards: PathBuf,
 ) -> RunOutput {
-    let config = RunConfig {
+    let config = config(input, out, period, orgs, limits, standards);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(run(&config)).expect("the run succeeds")
+}
+
+/// The configuration of a test run.
+pub fn config(
+    input: Location,
+    out: Location,
+    period: Option<&str>,
+    orgs: Organisations,
+    limits: Limits,
+    standards: PathBuf,
+) -> RunConfig {
+    RunConfig {
         input,
         out,
         period: period.map(|p| p.parse().expect("a valid period")),
         contract: contract(),
         orgs,
+        reference: PathBuf::from("organisations.csv"),
+        settings: None,
         standards,
         limits,
         run_id: next_run_id(),
         concurrency: 8,
+        now: chrono::Utc::now(),
+        crash_at: None,
         progress: None,
-    };
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    runtime.block_on(run(&config)).expect("the run succeeds")
+    }
 }
 
 pub fn local(path: &Path) -> Location {
@@ -130,6 +146,20 @@ pub fn published(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .map(|f| {
             let bytes = std::fs::read(run.join(&f)).unwrap();
             (f, bytes)
+        })
+        .collect()
+}
+
+/// The quarantine of a run by landing-zone key: where its copy and its issues are, from
+/// `quarantine/index.csv`.
+pub fn quarantined(run: &Path) -> std::collections::BTreeMap<String, (PathBuf, PathBuf)> {
+    let index = std::fs::read(run.join("quarantine/index.csv")).expect("quarantine/index.csv");
+    read_csv(&index)
+        .into_iter()
+        .skip(1)
+        .map(|r| {
+            assert_eq!(r[3], "yes", "{} was copied", r[0]);
+            (r[0].clone(), (run.join(&r[1]), run.join(&r[2])))
         })
         .collect()
 }

@@ -6,14 +6,10 @@ use crate::ingest::names::ReturnFormat;
 
 pub(super) fn read(content: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault> {
     // Rows are counted before any is parsed (blank lines too: a bound, not a count).
-    let lines = content.iter().filter(|&&b| b == b'\n').count();
+    let lines = crate::text::line_breaks(content);
     check_shape(0, lines.saturating_sub(1), limits)?;
     if let Err(e) = std::str::from_utf8(content) {
-        let line = content[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+        let line = crate::text::line_breaks(&content[..e.valid_up_to()]) + 1;
         return Err(ReadFault::unreadable(format!(
             "the file is not UTF-8 text (first bad byte on line {line}); save it as CSV UTF-8"
         )));
@@ -52,10 +48,7 @@ pub(super) fn read(content: &[u8], limits: &Limits) -> Result<RawReturn, ReadFau
         while start < content.len() && matches!(content[start], b'\r' | b'\n') {
             start += 1;
         }
-        line += content[counted_to..start.max(counted_to)]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        line += crate::text::line_breaks(&content[counted_to..start.max(counted_to)]) as u64;
         counted_to = start.max(counted_to);
         match &columns {
             None => {

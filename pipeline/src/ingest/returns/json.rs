@@ -7,7 +7,8 @@ use serde::Deserialize;
 use serde::de::{MapAccess, Visitor};
 use serde_json::Value;
 
-use super::{Field, RawMeasure, RawReturn, RawValue, ReadFault};
+use super::{Field, RawMeasure, RawReturn, RawValue, ReadFault, check_shape};
+use crate::ingest::Limits;
 use crate::ingest::names::ReturnFormat;
 
 /// The entries of a JSON object in document order, duplicates included.
@@ -42,7 +43,7 @@ struct Document {
     comments: Option<Entries>,
 }
 
-pub(super) fn read(content: &[u8]) -> Result<RawReturn, ReadFault> {
+pub(super) fn read(content: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault> {
     let text = std::str::from_utf8(content).map_err(|e| {
         ReadFault::unreadable(format!(
             "the file is not UTF-8 text (bad byte at offset {})",
@@ -75,10 +76,12 @@ pub(super) fn read(content: &[u8]) -> Result<RawReturn, ReadFault> {
     };
 
     let entries = doc.measures.map(|m| m.0).unwrap_or_default();
-    let lines = key_lines(text, entries.iter().map(|(k, _)| k.as_str()));
+    // The measure count is limited before any work per key.
+    check_shape(0, entries.len(), limits)?;
+    let lines = key_lines(text);
     let measures = entries
         .into_iter()
-        .zip(lines)
+        .zip(lines.into_iter().chain(std::iter::repeat(None)))
         .map(|((name, value), line)| {
             let name = name.trim().to_string();
             RawMeasure {
@@ -114,31 +117,70 @@ fn raw_value(value: Value) -> RawValue {
     }
 }
 
-/// The line of each measure's key, found by scanning the text after `"measures"` in document
-/// order. A key that cannot be found (an escaped spelling, say) gets no line.
-fn key_lines<'a>(text: &str, keys: impl Iterator<Item = &'a str>) -> Vec<Option<u64>> {
-    let mut cursor = find_key(text, 0, "measures").map_or(0, |(_, end)| end);
-    keys.map(|key| {
-        let (start, end) = find_key(text, cursor, key)?;
-        cursor = end;
-        Some(text[..start].bytes().filter(|&b| b == b'\n').count() as u64 + 1)
-    })
-    .collect()
+/// The line of each key of the top-level `measures` object, in document order (duplicates
+/// included, so they pair with the entries serde read), from one pass over the text: no key is
+/// searched for, so the cost is linear whatever the keys are (escaped spellings included).
+/// The text is known to be valid JSON when this runs.
+fn key_lines(text: &str) -> Vec<Option<u64>> {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::new();
+    let (mut line, mut depth, mut i) = (1u64, 0usize, 0usize);
+    // Depth of the `measures` object while inside it; whether the string just closed at top
+    // level was the key `measures`.
+    let (mut measures_depth, mut after_measures_key) = (None, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'{' | b'[' => {
+                depth += 1;
+                if after_measures_key && bytes[i] == b'{' && measures_depth.is_none() {
+                    measures_depth = Some(depth);
+                }
+                after_measures_key = false;
+            }
+            b'}' | b']' => {
+                if measures_depth == Some(depth) {
+                    measures_depth = Some(usize::MAX);
+                }
+                depth = depth.saturating_sub(1);
+            }
+            b'"' => {
+                let start = i;
+                i = string_end(bytes, i);
+                let is_key = next_non_space(bytes, i + 1) == Some(b':');
+                if is_key && measures_depth == Some(depth) {
+                    lines.push(Some(line));
+                }
+                if is_key && depth == 1 && measures_depth.is_none() {
+                    after_measures_key = serde_json::from_str::<String>(&text[start..=i])
+                        .is_ok_and(|k| k == "measures");
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines
 }
 
-/// Finds `"key"` followed by optional white space and `:` at or after `from`.
-fn find_key(text: &str, from: usize, key: &str) -> Option<(usize, usize)> {
-    let quoted = serde_json::to_string(key).ok()?;
-    let mut at = from;
-    while let Some(offset) = text.get(at..)?.find(&quoted) {
-        let start = at + offset;
-        let end = start + quoted.len();
-        if text[end..].trim_start().starts_with(':') {
-            return Some((start, end));
+/// The index of the quote that closes the string opened at `open`.
+fn string_end(bytes: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i,
+            _ => i += 1,
         }
-        at = end;
     }
-    None
+    bytes.len()
+}
+
+fn next_non_space(bytes: &[u8], from: usize) -> Option<u8> {
+    bytes[from.min(bytes.len())..]
+        .iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace())
 }
 
 #[cfg(test)]
@@ -148,11 +190,22 @@ mod tests {
     #[test]
     fn keeps_duplicates_and_finds_key_lines() {
         let text = "{\n \"org_code\": \"R0A\",\n \"measures\": {\n  \"staff_total\": 10,\n  \"staff_total\": \"12\"\n }\n}";
-        let ret = read(text.as_bytes()).unwrap();
+        let ret = read(text.as_bytes(), &Limits::default()).unwrap();
         assert_eq!(ret.org_code, Field::Present("R0A".into()));
         assert!(matches!(ret.period, Field::Missing(_)));
         let lines: Vec<_> = ret.measures.iter().map(|m| m.line).collect();
         assert_eq!(lines, vec![Some(4), Some(5)]);
         assert_eq!(ret.measures[0].value, RawValue::Text("10".into()));
+    }
+}
+
+#[cfg(test)]
+mod key_line_tests {
+    use super::*;
+
+    #[test]
+    fn escaped_keys_nested_values_and_other_objects_keep_their_lines() {
+        let text = "{\"comments\": {\"a\": \"x\"},\n \"measures\": {\n  \"\\u0061\": {\"k\": 1},\n  \"b\\\"c\": [\"d:\", 2],\n  \"e\": 3}, \"z\": {\"q\": 1}\n}";
+        assert_eq!(key_lines(text), vec![Some(3), Some(4), Some(5)]);
     }
 }

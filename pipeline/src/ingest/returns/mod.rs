@@ -44,19 +44,9 @@ pub enum RawValue {
 }
 
 /// Submitted text as an issue message quotes it: at most 60 characters, control characters
-/// replaced, so that one hostile cell cannot fill the issues table.
+/// escaped, so that one hostile cell cannot fill the issues table.
 pub fn clip(text: &str) -> String {
-    const SHOWN: usize = 60;
-    let count = text.chars().count();
-    let mut shown: String = text
-        .chars()
-        .take(SHOWN)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if count > SHOWN {
-        shown.push_str(&format!("... ({count} characters)"));
-    }
-    shown
+    crate::text::echo(text, 60)
 }
 
 impl RawValue {
@@ -163,7 +153,7 @@ fn read_within(
                     limits.max_json_depth
                 )));
             }
-            json::read(content)?
+            json::read(content, limits)?
         }
         ReturnFormat::Csv => csv::read(content, limits)?,
         ReturnFormat::Xlsx => {

@@ -1,9 +1,11 @@
 //! XLSX returns: the sheet named `Return`, with the same columns as a CSV return. Cells keep
 //! their spreadsheet type (number, date, yes/no) so validation can accept real Excel dates.
+//! The sheet is read a cell at a time, never as calamine's grid (see [`rows_of`]).
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 
 use super::{RawReturn, RawValue, ReadFault, Table, check_shape};
 use crate::ingest::Limits;
@@ -23,66 +25,93 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault
             workbook.sheet_names().join(", ")
         )));
     }
-    let range = workbook
-        .worksheet_range(SHEET)
+    let mut cells = workbook
+        .worksheet_cells_reader(SHEET)
         .map_err(|e| ReadFault::unreadable(format!("the `{SHEET}` sheet cannot be read: {e}")))?;
-    check_shape(range.width(), range.height().saturating_sub(1), limits)?;
-    let first_row = range.start().map_or(0, |(row, _)| row as u64);
-    let first_col = range.start().map_or(0, |(_, col)| col as usize);
-
-    let mut columns: Option<Vec<String>> = None;
-    let mut rows = Vec::new();
-    for (i, cells) in range.rows().enumerate() {
-        if cells.iter().all(|c| {
-            matches!(c, Data::Empty) || matches!(c, Data::String(s) if s.trim().is_empty())
-        }) {
-            continue;
+    let by_row = rows_of(&mut cells, limits)?;
+    let mut rows = by_row.into_iter().map(|(row, cells)| {
+        let width = cells.last().map_or(0, |(col, _)| col + 1);
+        let mut values = vec![RawValue::Empty; width];
+        for (col, value) in cells {
+            values[col] = value;
         }
-        // Columns before the used range are empty; keep positions as the sheet has them.
-        let mut values = vec![RawValue::Empty; first_col];
-        values.extend(cells.iter().map(cell_value));
-        let line = first_row + i as u64 + 1;
-        match &columns {
-            None => {
-                columns = Some(
-                    values
-                        .iter()
-                        .map(|v| match v {
-                            RawValue::Text(t) => t.trim().to_ascii_lowercase(),
-                            _ => String::new(),
-                        })
-                        .collect(),
-                )
-            }
-            Some(_) => rows.push((line, values)),
-        }
-    }
-    let Some(columns) = columns else {
+        (u64::from(row) + 1, values)
+    });
+    let Some((_, header)) = rows.next() else {
         return Err(ReadFault::unreadable(format!(
             "the `{SHEET}` sheet is empty; start from the template"
         )));
     };
+    let columns = header
+        .iter()
+        .map(|v| match v {
+            RawValue::Text(t) => t.trim().to_ascii_lowercase(),
+            _ => String::new(),
+        })
+        .collect();
     Table {
         format: ReturnFormat::Xlsx,
         columns,
-        rows,
+        rows: rows.collect(),
     }
     .into_return()
 }
 
-fn cell_value(cell: &Data) -> RawValue {
+/// The sheet's non-empty cells by row, read one cell at a time, so memory follows the cells
+/// present and never the span between them: calamine's own grid is sized from the corner
+/// cells, and a workbook with cells at `A1` and `XFD1048576` would ask for half a terabyte.
+/// A cell past the column limit, or more non-empty rows than the row limit, is refused as soon
+/// as it is seen.
+fn rows_of<R: std::io::Read + std::io::Seek>(
+    cells: &mut calamine::XlsxCellReader<'_, R>,
+    limits: &Limits,
+) -> Result<BTreeMap<u32, Vec<(usize, RawValue)>>, ReadFault> {
+    let mut rows: BTreeMap<u32, Vec<(usize, RawValue)>> = BTreeMap::new();
+    loop {
+        let cell = cells.next_cell().map_err(|e| {
+            ReadFault::unreadable(format!("the `{SHEET}` sheet cannot be read: {e}"))
+        })?;
+        let Some(cell) = cell else {
+            break;
+        };
+        let value = cell_value(cell.get_value());
+        if value == RawValue::Empty {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        if col as usize >= limits.max_columns {
+            return Err(ReadFault::too_large(format!(
+                "the `{SHEET}` sheet has a value in column {} (row {}), past the limit of {} columns; a return needs 6: clear the cells beyond the table",
+                col + 1,
+                u64::from(row) + 1,
+                limits.max_columns
+            )));
+        }
+        rows.entry(row).or_default().push((col as usize, value));
+        check_shape(0, rows.len().saturating_sub(1), limits)?;
+    }
+    for cells in rows.values_mut() {
+        cells.sort_by_key(|(col, _)| *col);
+        cells.dedup_by_key(|(col, _)| *col);
+    }
+    Ok(rows)
+}
+
+fn cell_value(cell: &DataRef) -> RawValue {
     match cell {
-        Data::Empty => RawValue::Empty,
-        Data::String(s) if s.trim().is_empty() => RawValue::Empty,
-        Data::String(s) => RawValue::Text(s.clone()),
-        Data::Int(i) => RawValue::Number(*i as f64),
-        Data::Float(f) => RawValue::Number(*f),
-        Data::Bool(b) => RawValue::Bool(*b),
-        Data::DateTime(dt) => match dt.as_datetime() {
+        DataRef::Empty => RawValue::Empty,
+        DataRef::String(s) if s.trim().is_empty() => RawValue::Empty,
+        DataRef::SharedString(s) if s.trim().is_empty() => RawValue::Empty,
+        DataRef::String(s) => RawValue::Text(s.clone()),
+        DataRef::SharedString(s) => RawValue::Text((*s).to_string()),
+        DataRef::Int(i) => RawValue::Number(*i as f64),
+        DataRef::Float(f) => RawValue::Number(*f),
+        DataRef::Bool(b) => RawValue::Bool(*b),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
             Some(dt) => RawValue::Date(dt.date()),
             None => RawValue::Other(format!("a date cell Excel cannot show ({dt})")),
         },
-        Data::DateTimeIso(text) | Data::DurationIso(text) => RawValue::Text(text.clone()),
-        Data::Error(e) => RawValue::Other(format!("a spreadsheet error ({e})")),
+        DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => RawValue::Text(text.clone()),
+        DataRef::Error(e) => RawValue::Other(format!("a spreadsheet error ({e})")),
     }
 }

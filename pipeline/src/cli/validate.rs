@@ -1,0 +1,95 @@
+//! `baseline validate`: a submitter's check of files before sending them, with exactly the
+//! readers and checks of the batch; exit 1 when any error is found.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::error::{Failure, Result};
+use super::settings;
+use crate::contract::{Contract, Severity};
+use crate::period::Period;
+use crate::validate::{Context, Issue, Limits, check_file};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Returns ({org}_{YYYY-MM}_return.json|csv|xlsx) or inventories ({org}_{YYYY-MM}_inventory.csv|parquet).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// How to print the issues: lines for people, or JSON for tools.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// The organisation reference table; without it, organisation codes are not looked up.
+    #[arg(long, value_name = "PATH")]
+    pub reference: Option<PathBuf>,
+    /// The period the files must report.
+    #[arg(long)]
+    pub period: Option<Period>,
+}
+
+pub fn command(args: ValidateArgs, limits: Limits, contract: Contract) -> Result<ExitCode> {
+    let orgs = args
+        .reference
+        .as_deref()
+        .map(|p| settings::organisations(p, &contract))
+        .transpose()?;
+    let mut all: Vec<Issue> = Vec::new();
+    for path in &args.files {
+        let bytes = fs_err::read(path).map_err(|e| Failure::config(e.to_string()))?;
+        let shown = path.display().to_string();
+        let context = Context {
+            orgs: orgs.as_ref(),
+            period: args.period,
+            now: chrono::Utc::now(),
+        };
+        all.extend(check_file(&shown, bytes.into(), &contract, context, limits));
+    }
+    let errors = all.iter().filter(|i| i.severity == Severity::Error).count();
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&all).map_err(anyhow::Error::new)?
+        ),
+        Format::Human => print_issues(&args.files, &all),
+    }
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_issues(files: &[PathBuf], issues: &[Issue]) {
+    for path in files {
+        let shown = path.display().to_string();
+        let own: Vec<&Issue> = issues.iter().filter(|i| i.file == shown).collect();
+        let count = |s| own.iter().filter(|i| i.severity == s).count();
+        if own.is_empty() {
+            println!("{shown}: no problems found");
+            continue;
+        }
+        println!(
+            "{shown}: {} errors, {} warnings, {} information",
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info)
+        );
+        for i in own {
+            let line = i.line.map(|l| format!("line {l}")).unwrap_or_default();
+            println!(
+                "  {:<8} {:<9} {:<24} {}",
+                i.severity.as_str(),
+                line,
+                i.code.as_str(),
+                i.message
+            );
+        }
+    }
+}
