@@ -14,6 +14,7 @@ pub mod contract_doc;
 pub mod crash;
 pub mod digest;
 pub mod generate;
+pub mod hostile;
 pub mod ingest;
 pub mod manifest;
 pub mod output;

@@ -459,7 +459,8 @@ fn issues_are_capped_per_file_and_code() {
 fn quarantine_names_always_fit_and_never_collide() {
     let dir = tempfile::tempdir().unwrap();
     let landing = landing(dir.path());
-    let long = format!("{}_K82058_2026-10_return.csv", "x".repeat(225));
+    let long = format!("{}_2026-10_return.csv", "X".repeat(233));
+    assert_eq!(long.len(), 252);
     let long_folder = landing.join("x".repeat(200));
     std::fs::create_dir_all(&long_folder).unwrap();
     std::fs::write(
@@ -484,7 +485,8 @@ fn quarantine_names_always_fit_and_never_collide() {
             std::fs::read(landing.join(&rejected.file)).unwrap()
         );
     }
-    assert!(index.len() >= 3, "{index:?}");
+    assert!(index.contains_key(&long), "{index:?}");
+    assert!(index.len() >= 4, "{index:?}");
 }
 
 /// Guards: a return with `\r` line ends skipped the row count, and 10 MB of them cost 554 MB.
@@ -729,4 +731,47 @@ fn a_dictionary_without_an_inventory_role_is_a_contract_error() {
     );
     let out = binary(&["validate", "x.csv"], dir.path());
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Every hostile input at once, at full size (`baseline generate --hostile`): the run publishes,
+/// and every organisation no hostile file names keeps the result it has without them.
+#[test]
+fn a_landing_zone_holding_every_hostile_input_still_publishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("estate");
+    let contract = contract();
+    let plan = baseline::generate::Plan::small(3, 40, 0.0, PERIOD.parse().unwrap(), 1);
+    baseline::generate::generate(&plan, &contract.dictionary, &root).unwrap();
+    let status = |out: &Path| {
+        let run = baseline::run::RunOutput::clone(&run_batch(
+            local(&root.join("landing")),
+            local(out),
+            Some(PERIOD),
+            orgs(&root.join("reference/organisations.csv"), &contract),
+            Limits::default(),
+        ));
+        run.assessment
+            .status
+            .iter()
+            .map(|s| (s.org_code.clone(), s.status))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let clean = status(&dir.path().join("clean"));
+    let named = baseline::hostile::plant(&root, PERIOD.parse().unwrap()).unwrap();
+    let hostile = status(&dir.path().join("hostile"));
+    assert_eq!(clean.len(), hostile.len());
+    let mut compared = 0;
+    for (org, before) in &clean {
+        if !named.contains(org) {
+            assert_eq!(hostile[org], *before, "{org} keeps its status");
+            compared += 1;
+        }
+    }
+    assert!(compared > 25, "{compared}");
+    let index = quarantined(&dir.path().join("hostile").join(PERIOD));
+    assert!(
+        index.len() >= 8,
+        "the hostile files are quarantined: {:?}",
+        index.keys()
+    );
 }

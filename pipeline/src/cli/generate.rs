@@ -33,6 +33,10 @@ pub struct GenerateArgs {
     /// How many consecutive periods, ending with --period.
     #[arg(long, default_value_t = 1)]
     pub periods: u32,
+    /// Also plant every kind of hostile input (docs/BAD-INPUT.md), at full size, under
+    /// {period}/hostile/ of the last period.
+    #[arg(long)]
+    pub hostile: bool,
 }
 
 pub fn command(args: GenerateArgs, contract: Contract) -> Result<ExitCode> {
@@ -63,5 +67,10 @@ pub fn command(args: GenerateArgs, contract: Contract) -> Result<ExitCode> {
         args.out.display(),
         started.elapsed().as_secs_f64()
     );
+    if args.hostile {
+        let named = crate::hostile::plant(&args.out, args.period)
+            .context("failed to plant the hostile inputs")?;
+        println!("Planted the hostile inputs, naming {}", named.join(", "));
+    }
     Ok(ExitCode::SUCCESS)
 }
