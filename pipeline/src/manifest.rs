@@ -4,10 +4,37 @@
 
 use serde::Serialize;
 
-use crate::assess::{Assessment, Catalogue};
+use std::collections::BTreeMap;
+
+use crate::assess::{Assessment, Catalogue, Status};
+use crate::contract::{ContractSource, Severity};
 use crate::ingest::Listing;
-use crate::run::{RunConfig, RunSummary};
 use crate::validate::Validated;
+
+/// What a run read besides the landing zone's files: where, and which contract.
+#[derive(Debug, Clone, Copy)]
+pub struct Provenance<'a> {
+    pub run_id: &'a str,
+    pub input: &'a str,
+    pub reference: &'a std::path::Path,
+    pub reference_sha256: &'a str,
+    pub contract: &'a ContractSource,
+    pub dictionary_edition: &'a str,
+    pub settings: Option<&'a (String, String)>,
+}
+
+/// The counts of a run, as the summary prints them and the manifest records them.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub returns_received: usize,
+    pub returns_accepted: usize,
+    pub inventories_received: usize,
+    pub inventories_accepted: usize,
+    pub files_rejected: usize,
+    pub issues_by_severity: BTreeMap<Severity, usize>,
+    pub organisations: usize,
+    pub status_counts: BTreeMap<Status, usize>,
+}
 
 #[derive(Debug, Serialize)]
 pub struct Input {
@@ -43,12 +70,12 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn new(
-        config: &RunConfig,
+        run: Provenance,
         listing: &Listing,
         validated: &Validated,
         assessment: &Assessment,
         catalogue: &Catalogue,
-        summary: &RunSummary,
+        summary: &Counts,
         timings: &[(&'static str, u128)],
     ) -> Self {
         let mut inputs: Vec<Input> = validated
@@ -58,7 +85,7 @@ impl Manifest {
                 file: f.file.clone(),
                 size: f.size,
                 sha256: Some(f.sha256.clone()),
-                kind: f.kind.to_string(),
+                kind: f.kind.as_str().to_string(),
                 disposition: serde_json::to_value(f.disposition)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
@@ -84,19 +111,19 @@ impl Manifest {
             .map(|(s, n)| (s.as_str().to_string(), (*n).into()))
             .collect();
         Manifest {
-            period: summary.period.to_string(),
+            period: validated.period.to_string(),
             standards_edition: catalogue.id.clone(),
-            dictionary_edition: config.contract.dictionary.edition.clone(),
+            dictionary_edition: run.dictionary_edition.to_string(),
             tool: env!("CARGO_PKG_NAME").to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            run_id: config.run_id.clone(),
-            input: config.input.display().to_string(),
-            reference: config.reference.display().to_string(),
-            reference_sha256: config.orgs.sha256.clone(),
-            contract: config.contract.source.clone(),
+            run_id: run.run_id.to_string(),
+            input: run.input.to_string(),
+            reference: run.reference.display().to_string(),
+            reference_sha256: run.reference_sha256.to_string(),
+            contract: run.contract.clone(),
             standards_file: catalogue.path.display().to_string(),
             standards_sha256: catalogue.sha256.clone(),
-            settings: config.settings.clone(),
+            settings: run.settings.cloned(),
             inputs,
             counts: serde_json::json!({
                 "files_listed": listing.recognised.len() + listing.unrecognised.len(),

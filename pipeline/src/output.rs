@@ -1,57 +1,9 @@
 //! Writing tables safely: CSV with every cell neutralised against formula injection, the
 //! validation issues, and the quarantine of rejected files with their issues beside them.
 
-use std::borrow::Cow;
-
 use crate::storage::{Location, StorageError};
-use crate::tables::Table;
+use crate::table::{CsvTable, Table};
 use crate::validate::{Issue, Rejected};
-
-/// Prefixes `'` to a cell a spreadsheet would run as a formula (SPEC: a cell starting with
-/// `=`, `+`, `-`, `@`, tab or carriage return).
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
-    }
-}
-
-/// A CSV document built in memory, every cell neutralised.
-pub struct CsvTable {
-    writer: csv::Writer<Vec<u8>>,
-}
-
-impl CsvTable {
-    pub fn new(header: &[&str]) -> Self {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        writer
-            .write_record(header)
-            .expect("writing to memory cannot fail");
-        CsvTable { writer }
-    }
-
-    pub fn row<I, S>(&mut self, cells: I)
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        let cells: Vec<String> = cells
-            .into_iter()
-            .map(|c| neutralise(c.as_ref()).into_owned())
-            .collect();
-        self.writer
-            .write_record(&cells)
-            .expect("writing to memory cannot fail");
-    }
-
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.writer
-            .into_inner()
-            .expect("writing to memory cannot fail")
-    }
-}
 
 pub const ISSUE_COLUMNS: [&str; 8] = [
     "period", "file", "org_code", "measure", "line", "severity", "code", "message",
@@ -90,7 +42,7 @@ pub fn issues_csv<'a>(period: &str, issues: impl IntoIterator<Item = &'a Issue>)
 /// two files never share one, whatever their names. `quarantine/index.csv` maps each back to
 /// its key; its own issues are `quarantine/{h}/issues.csv`.
 pub fn quarantine_folder(key: &str) -> String {
-    let hash = crate::ingest::sha256_hex(key.as_bytes());
+    let hash = crate::digest::sha256_hex(key.as_bytes());
     format!("quarantine/{}", &hash[..16])
 }
 
@@ -148,19 +100,4 @@ pub async fn write_quarantine(
     run.write("quarantine/index.csv", index.into_bytes())
         .await?;
     Ok(warnings)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn neutralises_formula_starts_only() {
-        for cell in ["=1+1", "+44", "-3", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(neutralise(cell), format!("'{cell}"));
-        }
-        for cell in ["R0A", "", "1-2", "a=b"] {
-            assert_eq!(neutralise(cell), cell);
-        }
-    }
 }

@@ -12,19 +12,19 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::aggregate::{self, GapRow, PeriodFigures, insights};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
-use crate::contract::{Contract, Organisations, Severity};
+use crate::contract::{Contract, Organisations};
 use crate::crash::{self, CrashPoint};
 use crate::ingest::names::FileName;
 use crate::ingest::{self, Listing};
-use crate::manifest;
+use crate::manifest::{self, Counts};
 use crate::output;
 use crate::period::Period;
 use crate::publish::{self, PublishError};
 use crate::report;
 use crate::storage::{Location, StorageError};
-use crate::tables::{self, Table};
+use crate::tables::{self, ColumnKind, Table};
 use crate::validate::{
-    Batch, Disposition, INVENTORY_BATCH, Issues, Limits, PARSER_STACK, Validated,
+    Batch, Disposition, INVENTORY_BATCH, Issues, Limits, PARSER_STACK, Submission, Validated,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -110,13 +110,7 @@ impl std::fmt::Debug for RunConfig {
 pub struct RunSummary {
     pub period: Period,
     pub output: String,
-    pub returns_received: usize,
-    pub returns_accepted: usize,
-    pub inventories_received: usize,
-    pub inventories_accepted: usize,
-    pub files_rejected: usize,
-    pub issues_by_severity: BTreeMap<Severity, usize>,
-    pub organisations: usize,
+    pub counts: Counts,
     pub edition: String,
     /// What the run read: the landing zone, the reference table, the standards catalogue, the
     /// contract folder and the settings file, for the summary to name.
@@ -125,7 +119,6 @@ pub struct RunSummary {
     pub standards_file: String,
     pub contract_dir: String,
     pub settings: Option<String>,
-    pub status_counts: BTreeMap<assess::Status, usize>,
     /// What went wrong without stopping the run (a file not copied to the quarantine, earlier
     /// periods that could not be read for the trends), for the analyst to look at.
     pub warnings: Vec<String>,
@@ -271,13 +264,22 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     timings.lap("write");
 
     let mut summary = summarise(config, &validated, &assessment, &catalogue, warnings);
+    let provenance = manifest::Provenance {
+        run_id: &config.run_id,
+        input: config.input.display(),
+        reference: &config.reference,
+        reference_sha256: &config.orgs.sha256,
+        contract: &config.contract.source,
+        dictionary_edition: &config.contract.dictionary.edition,
+        settings: config.settings.as_ref(),
+    };
     let manifest = manifest::Manifest::new(
-        config,
+        provenance,
         &listing,
         &validated,
         &assessment,
         &catalogue,
-        &summary,
+        &summary.counts,
         &timings.laps,
     );
     staged
@@ -541,38 +543,56 @@ async fn write_outputs(
     Ok(warnings)
 }
 
-/// The assessment tables as CSV and Parquet; the figure tables as CSV.
+/// Every table as CSV and as Parquet: the assessment tables with their columns' types as the
+/// contract gives them, the figure tables with numbers wherever a column holds only numbers.
 async fn write_tables(dir: &Location, tables: &Tables) -> Result<(), RunError> {
+    use ColumnKind::{Boolean, Float, Integer};
     let counts = [
-        "met",
-        "partially_met",
-        "not_met",
-        "not_assessed",
-        "not_applicable",
+        ("met", Integer),
+        ("partially_met", Integer),
+        ("not_met", Integer),
+        ("not_assessed", Integer),
+        ("not_applicable", Integer),
+        ("orgs", Integer),
     ];
-    let typed: [(&str, &Table, &[&str], &[&str]); 3] = [
-        ("outcomes", &tables.outcomes, &[], &[]),
-        ("org_status", &tables.status, &counts, &["late"]),
+    let typed = [
+        ("outcomes", &tables.outcomes, vec![("value", Float)]),
+        (
+            "org_status",
+            &tables.status,
+            [&counts[..], &[("late", Boolean)]].concat(),
+        ),
         (
             "gaps",
             &tables.gaps,
-            &["orgs", "met", "partially_met", "not_met", "not_assessed"],
-            &[],
+            [&counts[..], &[("pct_met", Float)]].concat(),
         ),
     ];
-    for (name, table, integer, boolean) in typed {
-        dir.write(&format!("tables/{name}.csv"), table.to_csv())
-            .await?;
+    for (name, table, kinds) in typed {
         let parquet = table
-            .to_parquet(integer, boolean)
+            .to_parquet(&kinds)
             .map_err(compute("Parquet tables"))?;
-        dir.write(&format!("tables/{name}.parquet"), parquet)
-            .await?;
+        write_table(dir, name, table, parquet).await?;
     }
     for (name, table) in &tables.figures {
-        dir.write(&format!("tables/{name}.csv"), table.to_csv())
-            .await?;
+        let parquet = table
+            .to_parquet_inferred()
+            .map_err(compute("Parquet tables"))?;
+        write_table(dir, name, table, parquet).await?;
     }
+    Ok(())
+}
+
+async fn write_table(
+    dir: &Location,
+    name: &str,
+    table: &Table,
+    parquet: Vec<u8>,
+) -> Result<(), RunError> {
+    dir.write(&format!("tables/{name}.csv"), table.to_csv())
+        .await?;
+    dir.write(&format!("tables/{name}.parquet"), parquet)
+        .await?;
     Ok(())
 }
 
@@ -584,7 +604,7 @@ fn summarise(
     catalogue: &Catalogue,
     warnings: Vec<String>,
 ) -> RunSummary {
-    let count = |kind: &str, accepted: bool| {
+    let count = |kind: Submission, accepted: bool| {
         validated
             .files
             .iter()
@@ -602,20 +622,22 @@ fn summarise(
     RunSummary {
         period: validated.period,
         output: String::new(),
-        returns_received: count("return", false),
-        returns_accepted: count("return", true),
-        inventories_received: count("inventory", false),
-        inventories_accepted: count("inventory", true),
-        files_rejected: validated.rejected.len(),
-        issues_by_severity,
-        organisations: config.orgs.len(),
+        counts: Counts {
+            returns_received: count(Submission::Return, false),
+            returns_accepted: count(Submission::Return, true),
+            inventories_received: count(Submission::Inventory, false),
+            inventories_accepted: count(Submission::Inventory, true),
+            files_rejected: validated.rejected.len(),
+            issues_by_severity,
+            organisations: config.orgs.len(),
+            status_counts,
+        },
         edition: catalogue.id.clone(),
         input: config.input.display().to_string(),
         reference: config.reference.display().to_string(),
         standards_file: catalogue.path.display().to_string(),
         contract_dir: config.contract.source.dir.display().to_string(),
         settings: config.settings.as_ref().map(|(path, _)| path.clone()),
-        status_counts,
         warnings,
     }
 }

@@ -1,54 +1,9 @@
 //! The assessment tables (`tables/outcomes.*`, `tables/org_status.*`): the same rows as CSV for
 //! people and spreadsheets, and as Parquet for analysts' own tools.
 
-use polars::prelude::*;
-
 use crate::assess::{Assessment, Outcome};
 use crate::contract::Organisations;
-use crate::output::CsvTable;
-
-/// A table as named string columns, written to both formats from one source.
-pub struct Table {
-    pub columns: Vec<&'static str>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub fn to_csv(&self) -> Vec<u8> {
-        let mut csv = CsvTable::new(&self.columns);
-        for row in &self.rows {
-            csv.row(row);
-        }
-        csv.into_bytes()
-    }
-
-    /// Parquet with typed columns: `kinds` says which columns are integers or booleans; the rest
-    /// are text.
-    pub fn to_parquet(&self, integer: &[&str], boolean: &[&str]) -> PolarsResult<Vec<u8>> {
-        let mut columns: Vec<Column> = Vec::with_capacity(self.columns.len());
-        for (i, name) in self.columns.iter().enumerate() {
-            let cells = self.rows.iter().map(|r| r[i].as_str());
-            let series = if integer.contains(name) {
-                Series::new(
-                    (*name).into(),
-                    cells.map(|c| c.parse::<i64>().ok()).collect::<Vec<_>>(),
-                )
-            } else if boolean.contains(name) {
-                Series::new(
-                    (*name).into(),
-                    cells.map(|c| c == "true").collect::<Vec<_>>(),
-                )
-            } else {
-                Series::new((*name).into(), cells.collect::<Vec<_>>())
-            };
-            columns.push(series.into());
-        }
-        let mut frame = DataFrame::new(self.rows.len(), columns)?;
-        let mut bytes = Vec::new();
-        ParquetWriter::new(&mut bytes).finish(&mut frame)?;
-        Ok(bytes)
-    }
-}
+pub use crate::table::{ColumnKind, Table};
 
 pub fn outcomes(a: &Assessment) -> Table {
     let period = a.period.to_string();
@@ -70,7 +25,7 @@ pub fn outcomes(a: &Assessment) -> Table {
                     o.org_code.clone(),
                     o.standard_id.clone(),
                     o.outcome.as_str().to_string(),
-                    o.value.clone(),
+                    o.value_text(),
                     if o.derived { "derived" } else { "reported" }.to_string(),
                 ]
             })

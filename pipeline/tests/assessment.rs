@@ -87,7 +87,7 @@ fn outcome(
         .iter()
         .find(|o| o.standard_id == standard)
         .expect("an outcome row");
-    (row.outcome, row.value.clone())
+    (row.outcome, row.value_text())
 }
 
 /// For a GP practice (K82057).
@@ -471,17 +471,14 @@ fn inventory_values_replace_reported_ones() {
     assert_eq!(
         (
             row("PATCH-14D").outcome,
-            row("PATCH-14D").value.as_str(),
+            row("PATCH-14D").value,
             row("PATCH-14D").derived
         ),
-        (Met, "0.95", true)
+        (Met, Some(0.95), true)
     );
     assert_eq!(
-        (
-            row("UNSUPPORTED-OS").outcome,
-            row("UNSUPPORTED-OS").value.as_str()
-        ),
-        (PartiallyMet, "0.05")
+        (row("UNSUPPORTED-OS").outcome, row("UNSUPPORTED-OS").value),
+        (PartiallyMet, Some(0.05))
     );
     assert!(
         !row("MFA-REMOTE").derived,
@@ -515,7 +512,7 @@ fn inventory_values_replace_reported_ones() {
         .find(|o| o.standard_id == "PATCH-14D")
         .unwrap();
     assert_eq!(
-        (patch.outcome, patch.value.as_str(), patch.derived),
+        (patch.outcome, patch.value_text().as_str(), patch.derived),
         (NotMet, "0.4762", false)
     );
 }

@@ -350,3 +350,70 @@ fn risk_names_unsupported_medical_devices_left_on_the_network() {
     assert_eq!(risk[1][5], "unsupported_medical_devices_not_isolated");
     assert!(risk[1][6].starts_with("1 of 2"), "{:?}", risk[1]);
 }
+
+/// Every table comes as Parquet too, and in Parquet numbers are numbers: analysts' tools need
+/// no casts (`avg(pct_met)` failed on text before).
+#[test]
+fn parquet_tables_have_typed_columns() {
+    use polars::prelude::*;
+    let out = tempfile::tempdir().unwrap();
+    let samples = workspace().join("data-samples");
+    let contract = contract();
+    run_batch(
+        local(&samples.join("landing")),
+        local(out.path()),
+        Some("2026-10"),
+        orgs(&samples.join("reference/organisations.csv"), &contract),
+        Limits::default(),
+    );
+    let tables = out.path().join("2026-10/tables");
+    let read = |name: &str| {
+        let bytes = std::fs::read(tables.join(format!("{name}.parquet"))).unwrap();
+        ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .unwrap()
+    };
+    let dtype = |frame: &DataFrame, column: &str| frame.column(column).unwrap().dtype().clone();
+    let gaps = read("gaps");
+    assert_eq!(dtype(&gaps, "pct_met"), DataType::Float64);
+    assert_eq!(dtype(&gaps, "orgs"), DataType::Int64);
+    assert_eq!(dtype(&gaps, "standard_id"), DataType::String);
+    let mean = gaps
+        .column("pct_met")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .mean()
+        .unwrap();
+    assert!((0.0..=100.0).contains(&mean), "{mean}");
+    let outcomes = read("outcomes");
+    assert_eq!(dtype(&outcomes, "value"), DataType::Float64);
+    let status = read("org_status");
+    assert_eq!(dtype(&status, "late"), DataType::Boolean);
+    assert_eq!(dtype(&status, "not_met"), DataType::Int64);
+    // The CSV and the Parquet hold the same rows.
+    let csv = read_csv(&std::fs::read(tables.join("outcomes.csv")).unwrap());
+    assert_eq!(csv.len() - 1, outcomes.height());
+    let values = outcomes.column("value").unwrap().f64().unwrap();
+    for (row, value) in csv[1..].iter().zip(values.iter()) {
+        let expected = match row[4].as_str() {
+            "" => None,
+            "true" => Some(1.0),
+            "false" => Some(0.0),
+            text => Some(text.parse::<f64>().unwrap()),
+        };
+        assert_eq!(value, expected, "{row:?}");
+    }
+    for name in ["trends", "non_response", "data_quality", "risk", "spend"] {
+        let csv = read_csv(&std::fs::read(tables.join(format!("{name}.csv"))).unwrap());
+        assert_eq!(read(name).height(), csv.len() - 1, "{name}");
+    }
+    let non_response = read("non_response");
+    assert!(
+        non_response
+            .dtypes()
+            .iter()
+            .any(|t| matches!(t, DataType::Int64)),
+        "counts are numbers"
+    );
+}

@@ -435,10 +435,7 @@ fn issues_are_capped_per_file_and_code() {
             .count()
     };
     let unknown_os = count("R0A_2026-10_inventory.csv", Code::UnknownOs);
-    assert_eq!(
-        unknown_os,
-        baseline::assess::evidence::LISTED_UNKNOWN_OS + 1
-    );
+    assert_eq!(unknown_os, baseline::ingest::counts::LISTED_UNKNOWN_OS + 1);
     assert!(
         issues_of(&output, "R0A_2026-10_inventory.csv")
             .iter()

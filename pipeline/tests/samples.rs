@@ -78,7 +78,7 @@ fn default_run_validates_the_latest_period() {
             .count()
     };
     assert_eq!(count(Disposition::Rejected), validated.rejected.len());
-    assert_eq!(summary.returns_accepted, validated.returns.len());
+    assert_eq!(summary.counts.returns_accepted, validated.returns.len());
     assert!(
         validated.returns.len() >= 50,
         "most sample returns are accepted"
@@ -127,7 +127,7 @@ fn default_run_validates_the_latest_period() {
     assert_eq!(outcomes.len() - 1, validated.returns.len() * 12);
     let status =
         read_csv(&std::fs::read(out.path().join("2026-10/tables/org_status.csv")).unwrap());
-    assert_eq!(status.len() - 1, summary.organisations);
+    assert_eq!(status.len() - 1, summary.counts.organisations);
     assert!(out.path().join("2026-10/tables/outcomes.parquet").is_file());
     assert!(
         out.path()

@@ -7,18 +7,10 @@ use std::collections::BTreeMap;
 use super::GapRow;
 use crate::assess::{Assessment, Outcome, Status};
 use crate::contract::{Code, Contract, Organisations, Severity};
+pub use crate::format::pct;
 use crate::period::Period;
-use crate::tables::Table;
+use crate::table::Table;
 use crate::validate::{Disposition, Validated, Value};
-
-/// Percentage to one decimal, halves up, from whole counts.
-pub fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return String::new();
-    }
-    let tenths = (2000 * part + whole) / (2 * whole);
-    format!("{}.{}", tenths / 10, tenths % 10)
-}
 
 /// National figures of one period, as published (`figures.json` of its run).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,7 +24,10 @@ pub struct PeriodFigures {
 impl PeriodFigures {
     pub fn of_run(gaps: &[GapRow], assessment: &Assessment) -> Self {
         let mut figures = PeriodFigures::default();
-        for g in gaps.iter().filter(|g| g.group_kind == "national") {
+        for g in gaps
+            .iter()
+            .filter(|g| g.group_kind == super::GroupKind::National)
+        {
             figures
                 .standards
                 .insert(g.standard_id.clone(), (g.orgs, g.met));
@@ -181,7 +176,7 @@ pub fn data_quality_table(period: Period, validated: &Validated) -> Table {
     let returns: Vec<_> = validated
         .files
         .iter()
-        .filter(|f| f.kind == "return")
+        .filter(|f| f.kind == crate::validate::Submission::Return)
         .collect();
     let received = returns
         .iter()

@@ -9,16 +9,34 @@ use polars::prelude::*;
 
 use crate::assess::{Assessment, Outcome};
 use crate::contract::Organisations;
-use crate::tables::Table;
+use crate::table::Table;
 
 /// The kinds of group a gap row summarises, in the order rows are written.
-pub const GROUP_KINDS: [&str; 3] = ["national", "region", "org_type"];
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupKind {
+    National,
+    Region,
+    OrgType,
+}
+
+impl GroupKind {
+    pub const ALL: [GroupKind; 3] = [GroupKind::National, GroupKind::Region, GroupKind::OrgType];
+
+    /// As `tables/gaps.csv` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::National => "national",
+            GroupKind::Region => "region",
+            GroupKind::OrgType => "org_type",
+        }
+    }
+}
 
 /// One row of `tables/gaps.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GapRow {
     pub standard_id: String,
-    pub group_kind: &'static str,
+    pub group_kind: GroupKind,
     pub group_code: String,
     pub orgs: u64,
     pub met: u64,
@@ -41,90 +59,10 @@ pub fn gaps(
     orgs: &Organisations,
     standard_order: &[String],
 ) -> PolarsResult<Vec<GapRow>> {
-    let rows: Vec<_> = assessment
-        .outcomes
-        .iter()
-        .filter(|o| o.outcome != Outcome::NotApplicable)
-        .collect();
-    let region = |code: &str| orgs.get(code).map_or("", |o| o.region_code.as_str());
-    let org_type = |code: &str| orgs.get(code).map_or("", |o| o.org_type.as_str());
-    let frame = DataFrame::new(
-        rows.len(),
-        vec![
-            Series::new(
-                "standard_id".into(),
-                rows.iter()
-                    .map(|o| o.standard_id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .into(),
-            Series::new("national".into(), vec!["national"; rows.len()]).into(),
-            Series::new(
-                "region".into(),
-                rows.iter().map(|o| region(&o.org_code)).collect::<Vec<_>>(),
-            )
-            .into(),
-            Series::new(
-                "org_type".into(),
-                rows.iter()
-                    .map(|o| org_type(&o.org_code))
-                    .collect::<Vec<_>>(),
-            )
-            .into(),
-            Series::new(
-                "outcome".into(),
-                rows.iter().map(|o| o.outcome.as_str()).collect::<Vec<_>>(),
-            )
-            .into(),
-        ],
-    )?;
-    let count = |outcome: Outcome| {
-        col("outcome")
-            .eq(lit(outcome.as_str()))
-            .cast(DataType::UInt64)
-            .sum()
-            .alias(outcome.as_str())
-    };
+    let frame = outcome_frame(assessment, orgs)?;
     let mut out = Vec::new();
-    for kind in GROUP_KINDS {
-        let grouped = frame
-            .clone()
-            .lazy()
-            .group_by([col("standard_id"), col(kind).alias("group_code")])
-            .agg([
-                len().cast(DataType::UInt64).alias("orgs"),
-                count(Outcome::Met),
-                count(Outcome::PartiallyMet),
-                count(Outcome::NotMet),
-                count(Outcome::NotAssessed),
-            ])
-            .collect()?;
-        let column = |name: &str| -> PolarsResult<UInt64Chunked> {
-            Ok(grouped.column(name)?.u64()?.clone())
-        };
-        let (standards, codes) = (
-            grouped.column("standard_id")?.str()?.clone(),
-            grouped.column("group_code")?.str()?.clone(),
-        );
-        let (n, met, partial, not_met, not_assessed) = (
-            column("orgs")?,
-            column("met")?,
-            column("partially_met")?,
-            column("not_met")?,
-            column("not_assessed")?,
-        );
-        for i in 0..grouped.height() {
-            out.push(GapRow {
-                standard_id: standards.get(i).unwrap_or_default().to_string(),
-                group_kind: kind,
-                group_code: codes.get(i).unwrap_or_default().to_string(),
-                orgs: n.get(i).unwrap_or(0),
-                met: met.get(i).unwrap_or(0),
-                partially_met: partial.get(i).unwrap_or(0),
-                not_met: not_met.get(i).unwrap_or(0),
-                not_assessed: not_assessed.get(i).unwrap_or(0),
-            });
-        }
+    for kind in GroupKind::ALL {
+        out.extend(group_rows(&frame, kind)?);
     }
     let position = |id: &str| {
         standard_order
@@ -132,25 +70,97 @@ pub fn gaps(
             .position(|s| s == id)
             .unwrap_or(usize::MAX)
     };
-    let kind_position = |k: &str| {
-        GROUP_KINDS
-            .iter()
-            .position(|g| *g == k)
-            .unwrap_or(usize::MAX)
-    };
     out.sort_by(|a, b| {
-        (
-            position(&a.standard_id),
-            kind_position(a.group_kind),
-            &a.group_code,
-        )
-            .cmp(&(
-                position(&b.standard_id),
-                kind_position(b.group_kind),
-                &b.group_code,
-            ))
+        (position(&a.standard_id), a.group_kind, &a.group_code).cmp(&(
+            position(&b.standard_id),
+            b.group_kind,
+            &b.group_code,
+        ))
     });
     Ok(out)
+}
+
+/// One row per applicable outcome, with the organisation's group of every kind (a column
+/// named for each kind).
+fn outcome_frame(assessment: &Assessment, orgs: &Organisations) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = assessment
+        .outcomes
+        .iter()
+        .filter(|o| o.outcome != Outcome::NotApplicable)
+        .collect();
+    let group = |kind: GroupKind, code: &str| match (kind, orgs.get(code)) {
+        (GroupKind::National, _) => "national",
+        (GroupKind::Region, Some(o)) => o.region_code.as_str(),
+        (GroupKind::OrgType, Some(o)) => o.org_type.as_str(),
+        (_, None) => "",
+    };
+    let mut columns: Vec<Column> = vec![Column::new(
+        "standard_id".into(),
+        rows.iter()
+            .map(|o| o.standard_id.as_str())
+            .collect::<Vec<_>>(),
+    )];
+    for kind in GroupKind::ALL {
+        columns.push(Column::new(
+            kind.as_str().into(),
+            rows.iter()
+                .map(|o| group(kind, &o.org_code))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    columns.push(Column::new(
+        "outcome".into(),
+        rows.iter().map(|o| o.outcome.as_str()).collect::<Vec<_>>(),
+    ));
+    DataFrame::new(rows.len(), columns)
+}
+
+/// The gap rows of one kind of group: each standard's outcomes counted per group.
+fn group_rows(frame: &DataFrame, kind: GroupKind) -> PolarsResult<Vec<GapRow>> {
+    let count = |outcome: Outcome| {
+        col("outcome")
+            .eq(lit(outcome.as_str()))
+            .cast(DataType::UInt64)
+            .sum()
+            .alias(outcome.as_str())
+    };
+    let grouped = frame
+        .clone()
+        .lazy()
+        .group_by([col("standard_id"), col(kind.as_str()).alias("group_code")])
+        .agg([
+            len().cast(DataType::UInt64).alias("orgs"),
+            count(Outcome::Met),
+            count(Outcome::PartiallyMet),
+            count(Outcome::NotMet),
+            count(Outcome::NotAssessed),
+        ])
+        .collect()?;
+    let column =
+        |name: &str| -> PolarsResult<UInt64Chunked> { Ok(grouped.column(name)?.u64()?.clone()) };
+    let (standards, codes) = (
+        grouped.column("standard_id")?.str()?.clone(),
+        grouped.column("group_code")?.str()?.clone(),
+    );
+    let (n, met, partial, not_met, not_assessed) = (
+        column("orgs")?,
+        column("met")?,
+        column("partially_met")?,
+        column("not_met")?,
+        column("not_assessed")?,
+    );
+    Ok((0..grouped.height())
+        .map(|i| GapRow {
+            standard_id: standards.get(i).unwrap_or_default().to_string(),
+            group_kind: kind,
+            group_code: codes.get(i).unwrap_or_default().to_string(),
+            orgs: n.get(i).unwrap_or(0),
+            met: met.get(i).unwrap_or(0),
+            partially_met: partial.get(i).unwrap_or(0),
+            not_met: not_met.get(i).unwrap_or(0),
+            not_assessed: not_assessed.get(i).unwrap_or(0),
+        })
+        .collect())
 }
 
 pub fn gaps_table(period: &str, rows: &[GapRow]) -> Table {
@@ -173,7 +183,7 @@ pub fn gaps_table(period: &str, rows: &[GapRow]) -> Table {
                 vec![
                     period.to_string(),
                     g.standard_id.clone(),
-                    g.group_kind.to_string(),
+                    g.group_kind.as_str().to_string(),
                     g.group_code.clone(),
                     g.orgs.to_string(),
                     g.met.to_string(),
@@ -194,7 +204,7 @@ mod tests {
     fn row(orgs: u64, met: u64) -> GapRow {
         GapRow {
             standard_id: "X".into(),
-            group_kind: "national",
+            group_kind: GroupKind::National,
             group_code: "national".into(),
             orgs,
             met,

@@ -58,10 +58,23 @@ pub struct OutcomeRow {
     pub org_code: String,
     pub standard_id: String,
     pub outcome: Outcome,
-    /// As written: a ratio with at most 4 decimals, a day count, or true/false; empty when
-    /// not assessed or not applicable.
-    pub value: String,
+    /// The standard's value as published: a ratio rounded to 4 decimals, a whole day count, or
+    /// 1/0 for yes/no; `None` when not assessed or not applicable. A number until a table or a
+    /// page writes it (see [`OutcomeRow::value_text`]).
+    pub value: Option<f64>,
+    /// How the value is written.
+    pub format: ValueFormat,
     pub derived: bool,
+}
+
+impl OutcomeRow {
+    /// The value as `tables/outcomes.csv` writes it: a ratio to at most 4 decimals, a day
+    /// count, or true/false; empty when there is none.
+    pub fn value_text(&self) -> String {
+        self.value
+            .map(|v| value_text(v, self.format))
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -240,9 +253,19 @@ fn outcome_expr(s: &Compiled, contract: &Contract) -> Expr {
         .otherwise(lit(Outcome::NotMet.as_str()))
 }
 
+/// A value rounded as it is published: ratios to 4 decimals, day counts to whole days, yes/no
+/// to 1 or 0.
+fn published(value: f64, format: ValueFormat) -> f64 {
+    match format {
+        ValueFormat::Ratio => (value * 10_000.0).round() / 10_000.0,
+        ValueFormat::Days => value.round(),
+        ValueFormat::Bool => f64::from(u8::from(value != 0.0)),
+    }
+}
+
 /// Writes a value as the tables show it: ratios to at most 4 decimals, whole day counts,
 /// true/false.
-fn format_value(value: f64, format: ValueFormat) -> String {
+pub fn value_text(value: f64, format: ValueFormat) -> String {
     match format {
         ValueFormat::Ratio => {
             let text = format!("{value:.4}");
@@ -311,18 +334,17 @@ pub fn assess(
                 .get(row)
                 .and_then(Outcome::parse)
                 .unwrap_or(Outcome::NotAssessed);
+            let format = s.standard.value_format;
             let value = match outcome {
-                Outcome::NotApplicable | Outcome::NotAssessed => String::new(),
-                _ => value
-                    .get(row)
-                    .map(|v| format_value(v, s.standard.value_format))
-                    .unwrap_or_default(),
+                Outcome::NotApplicable | Outcome::NotAssessed => None,
+                _ => value.get(row).map(|v| published(v, format)),
             };
             outcomes.push(OutcomeRow {
                 org_code: ret.org_code.clone(),
                 standard_id: s.standard.id.clone(),
                 outcome,
                 value,
+                format,
                 derived: has_inventory[row] && derivable(s),
             });
         }
@@ -396,11 +418,11 @@ mod tests {
 
     #[test]
     fn ratios_have_at_most_four_decimals() {
-        assert_eq!(format_value(0.95, ValueFormat::Ratio), "0.95");
-        assert_eq!(format_value(2.0 / 3.0, ValueFormat::Ratio), "0.6667");
-        assert_eq!(format_value(1.0, ValueFormat::Ratio), "1");
-        assert_eq!(format_value(0.0, ValueFormat::Ratio), "0");
-        assert_eq!(format_value(365.0, ValueFormat::Days), "365");
-        assert_eq!(format_value(1.0, ValueFormat::Bool), "true");
+        assert_eq!(value_text(0.95, ValueFormat::Ratio), "0.95");
+        assert_eq!(value_text(2.0 / 3.0, ValueFormat::Ratio), "0.6667");
+        assert_eq!(value_text(1.0, ValueFormat::Ratio), "1");
+        assert_eq!(value_text(0.0, ValueFormat::Ratio), "0");
+        assert_eq!(value_text(365.0, ValueFormat::Days), "365");
+        assert_eq!(value_text(1.0, ValueFormat::Bool), "true");
     }
 }

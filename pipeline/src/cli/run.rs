@@ -128,7 +128,8 @@ fn run_id() -> String {
 }
 
 fn print_summary(s: &RunSummary) {
-    let count = |severity| s.issues_by_severity.get(&severity).copied().unwrap_or(0);
+    let c = &s.counts;
+    let count = |severity| c.issues_by_severity.get(&severity).copied().unwrap_or(0);
     println!("Baseline run for {}", s.period);
     println!("  input:        {}", s.input);
     println!("  reference:    {}", s.reference);
@@ -141,27 +142,27 @@ fn print_summary(s: &RunSummary) {
     }
     println!(
         "  returns:      {} received, {} accepted",
-        s.returns_received, s.returns_accepted
+        c.returns_received, c.returns_accepted
     );
     println!(
         "  inventories:  {} received, {} accepted",
-        s.inventories_received, s.inventories_accepted
+        c.inventories_received, c.inventories_accepted
     );
-    println!("  rejected:     {} files (quarantined)", s.files_rejected);
+    println!("  rejected:     {} files (quarantined)", c.files_rejected);
     println!(
         "  issues:       {} errors, {} warnings, {} information",
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Info)
     );
-    let statuses: Vec<String> = s
+    let statuses: Vec<String> = c
         .status_counts
         .iter()
         .map(|(status, n)| format!("{n} {}", status.as_str()))
         .collect();
     println!(
         "  organisations ({}): {}",
-        s.organisations,
+        c.organisations,
         statuses.join(", ")
     );
     for warning in &s.warnings {

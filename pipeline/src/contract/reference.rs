@@ -60,7 +60,7 @@ impl Organisations {
         }
         Ok(Organisations {
             by_code,
-            sha256: crate::ingest::sha256_hex(text.as_bytes()),
+            sha256: crate::digest::sha256_hex(text.as_bytes()),
         })
     }
 

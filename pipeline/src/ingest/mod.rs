@@ -4,6 +4,7 @@
 //! inventories typed polars frames ([`inventory`]). Nothing here judges content: that is
 //! validation's job.
 
+pub mod counts;
 pub mod inventory;
 mod limits;
 pub mod names;

@@ -13,7 +13,10 @@ use std::collections::BTreeSet;
 /// How a hidden figure is shown (GSS: confidential).
 pub const SUPPRESSED: &str = "[c]";
 
-use crate::aggregate::{GapRow, PeriodFigures};
+use crate::aggregate::{GapRow, GroupKind, PeriodFigures};
+
+/// The code of the national group.
+pub const NATIONAL: &str = "national";
 use crate::period::Period;
 
 /// A grid of group sizes whose last column holds each row's total when `row_totals`, and whose
@@ -75,8 +78,8 @@ pub fn suppress(grid: &Grid) -> Vec<Vec<bool>> {
 #[derive(Debug, Clone, Default)]
 pub struct Disclosure {
     /// (standard id, group kind, group code) hidden this period; the national group is
-    /// (id, "national", "national").
-    hidden: BTreeSet<(String, String, String)>,
+    /// (id, National, "national").
+    hidden: BTreeSet<(String, GroupKind, String)>,
     /// (period, standard id) hidden in the trends.
     hidden_trends: BTreeSet<(Period, String)>,
 }
@@ -94,7 +97,7 @@ impl Disclosure {
     pub fn public(
         gaps: &[GapRow],
         series: &[(Period, PeriodFigures)],
-        groups: [(&str, &[String]); 2],
+        groups: [(GroupKind, &[String]); 2],
         min_group: u64,
     ) -> Self {
         let mut disclosure = Disclosure::default();
@@ -106,7 +109,7 @@ impl Disclosure {
         for (period, figures) in series {
             for (id, (orgs, _)) in &figures.standards {
                 let hidden = if Some(*period) == current {
-                    disclosure.hides(id, "national", "national")
+                    disclosure.hides(id, GroupKind::National, NATIONAL)
                 } else {
                     *orgs > 0 && *orgs < min_group
                 };
@@ -122,15 +125,15 @@ impl Disclosure {
         &mut self,
         gaps: &[GapRow],
         id: &str,
-        groups: [(&str, &[String]); 2],
+        groups: [(GroupKind, &[String]); 2],
         min_group: u64,
     ) {
-        let size = |kind: &str, code: &str| {
+        let size = |kind: GroupKind, code: &str| {
             gaps.iter()
                 .find(|g| g.standard_id == id && g.group_kind == kind && g.group_code == code)
                 .map_or(0, |g| g.orgs)
         };
-        let national = size("national", "national");
+        let national = size(GroupKind::National, NATIONAL);
         let mut forced = false;
         loop {
             let mut national_hidden = false;
@@ -152,7 +155,7 @@ impl Disclosure {
                         .iter()
                         .zip(&line)
                         .filter(|(_, h)| **h)
-                        .map(|(c, _)| (kind.to_string(), c.clone())),
+                        .map(|(c, _)| (kind, c.clone())),
                 );
             }
             if national_hidden && !forced && national > 0 {
@@ -164,16 +167,16 @@ impl Disclosure {
             }
             if national_hidden {
                 self.hidden
-                    .insert((id.to_string(), "national".into(), "national".into()));
+                    .insert((id.to_string(), GroupKind::National, NATIONAL.into()));
             }
             return;
         }
     }
 
     /// Whether the figures of `standard` for a group of this period are hidden.
-    pub fn hides(&self, standard: &str, kind: &str, code: &str) -> bool {
+    pub fn hides(&self, standard: &str, kind: GroupKind, code: &str) -> bool {
         self.hidden
-            .contains(&(standard.to_string(), kind.to_string(), code.to_string()))
+            .contains(&(standard.to_string(), kind, code.to_string()))
     }
 
     /// Whether the national figure of `standard` in `period` is hidden in the trends.

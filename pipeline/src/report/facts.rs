@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::Inputs;
-use crate::aggregate::GapRow;
+use crate::aggregate::{GapRow, GroupKind};
 use crate::assess::Status;
 
 /// A group of organisations the reports break figures down by.
@@ -68,7 +68,12 @@ impl Facts {
 }
 
 /// The gap row of one standard and group, if the group had any organisation.
-pub fn gap<'a>(gaps: &'a [GapRow], standard: &str, kind: &str, code: &str) -> Option<&'a GapRow> {
+pub fn gap<'a>(
+    gaps: &'a [GapRow],
+    standard: &str,
+    kind: GroupKind,
+    code: &str,
+) -> Option<&'a GapRow> {
     gaps.iter()
         .find(|g| g.standard_id == standard && g.group_kind == kind && g.group_code == code)
 }

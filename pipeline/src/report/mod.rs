@@ -27,11 +27,11 @@ use crate::aggregate::insights::PeriodFigures;
 use crate::assess::{Assessment, Catalogue};
 use crate::contract::{Contract, Organisations};
 use crate::period::Period;
-use crate::tables::Table;
+use crate::table::Table;
 use crate::validate::{Issue, Validated};
 
 use facts::Facts;
-use model::{Page, period_label};
+use model::{Classification, Page, period_label};
 
 /// The templates, compiled into the binary so that a report never depends on where Baseline
 /// runs from.
@@ -125,15 +125,10 @@ fn render(env: &Environment, name: &str, model: &impl Serialize) -> Result<Vec<u
 pub fn render_all(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let env = environment()?;
     let facts = Facts::of(inputs);
-    let page = |title: String, classification: &'static str, root: &'static str| Page {
+    let page = |title: String, classification: Classification, root: &'static str| Page {
         title,
         classification,
-        classification_note: match classification {
-            "OFFICIAL-SENSITIVE" => {
-                "Names organisations and their weaknesses: for national bodies only. Do not publish or forward."
-            }
-            _ => "For publication.",
-        },
+        classification_note: classification.note(),
         period: inputs.period.to_string(),
         period_label: period_label(inputs.period),
         edition: inputs.catalogue.id.clone(),
@@ -148,7 +143,7 @@ pub fn render_all(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError
         &facts,
         page(
             format!("Cyber security minimum standards: national report, {label}"),
-            "OFFICIAL-SENSITIVE",
+            Classification::OfficialSensitive,
             "",
         ),
     );
@@ -162,7 +157,7 @@ pub fn render_all(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError
         &facts,
         page(
             format!("Cyber security minimum standards in the NHS, {label}"),
-            "OFFICIAL",
+            Classification::Official,
             "",
         ),
     );
@@ -183,7 +178,7 @@ pub fn render_all(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError
 fn org_pages(
     inputs: &Inputs,
     env: &Environment,
-    page: &(dyn Fn(String, &'static str, &'static str) -> Page + Sync),
+    page: &(dyn Fn(String, Classification, &'static str) -> Page + Sync),
 ) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let peers = org::Peers::of(inputs);
     let mut outcomes: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
@@ -232,7 +227,7 @@ fn org_pages(
                         org.org_code,
                         period_label(inputs.period)
                     ),
-                    "OFFICIAL-SENSITIVE",
+                    Classification::OfficialSensitive,
                     "../",
                 ),
             );

@@ -88,11 +88,34 @@ pub struct Chart {
     pub table: TableModel,
 }
 
+/// The handling marking of a page (Government Security Classifications).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Classification {
+    /// For publication.
+    #[serde(rename = "OFFICIAL")]
+    Official,
+    /// Names organisations and their weaknesses.
+    #[serde(rename = "OFFICIAL-SENSITIVE")]
+    OfficialSensitive,
+}
+
+impl Classification {
+    /// What the marking means for the reader of this page.
+    pub fn note(self) -> &'static str {
+        match self {
+            Classification::OfficialSensitive => {
+                "Names organisations and their weaknesses: for national bodies only. Do not publish or forward."
+            }
+            Classification::Official => "For publication.",
+        }
+    }
+}
+
 /// What every page shows around its content.
 #[derive(Debug, Clone, Serialize)]
 pub struct Page {
     pub title: String,
-    pub classification: &'static str,
+    pub classification: Classification,
     pub classification_note: &'static str,
     pub period: String,
     pub period_label: String,
@@ -138,15 +161,6 @@ pub fn format_value(format: ValueFormat, value: f64) -> String {
     }
 }
 
-/// The value column of `outcomes.csv` as a number (a bool as 1 or 0).
-pub fn parse_value(text: &str) -> Option<f64> {
-    match text {
-        "true" => Some(1.0),
-        "false" => Some(0.0),
-        _ => text.parse().ok(),
-    }
-}
-
 /// The thresholds of a standard in words.
 pub fn threshold_text(s: &Standard) -> String {
     let at = |v: Option<f64>| v.map(|v| format_value(s.value_format, v));
@@ -177,7 +191,7 @@ pub fn period_label(period: crate::period::Period) -> String {
 
 /// A count and its share of a whole, as "12 (34.5%)".
 pub fn count_and_pct(count: u64, whole: u64) -> String {
-    let pct = crate::aggregate::insights::pct(count, whole);
+    let pct = crate::format::pct(count, whole);
     if pct.is_empty() {
         count.to_string()
     } else {

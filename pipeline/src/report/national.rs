@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::disclosure::{Disclosure, SUPPRESSED};
+use super::disclosure::{Disclosure, NATIONAL, SUPPRESSED};
 use super::facts::{Facts, gap};
 use super::model::{Cell, Chart, Page, TableModel, count_and_pct, status_label};
 use super::svg::{self, Bar, Segment};
 use super::{Inputs, KeyFigure};
-use crate::aggregate::insights::pct;
+use crate::aggregate::GroupKind;
 use crate::assess::{Outcome, Status};
+use crate::format::pct;
 
 #[derive(Debug, Serialize)]
 pub struct National {
@@ -41,12 +42,12 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
         region_chart: region_status_chart(inputs, facts),
         by_region: standards_by_group(
             inputs,
-            "region",
+            GroupKind::Region,
             facts.regions.iter().map(|g| (&g.code, &g.name)),
         ),
         by_type: standards_by_group(
             inputs,
-            "org_type",
+            GroupKind::OrgType,
             facts.types.iter().map(|g| (&g.code, &g.name)),
         ),
         trends: trends_chart(inputs, &Disclosure::none()),
@@ -74,7 +75,9 @@ pub fn headline(inputs: &Inputs, facts: &Facts, disclosure: &Disclosure) -> Vec<
     ));
     let weakest = national_rows(inputs)
         .into_iter()
-        .filter(|(_, g)| g.orgs > 0 && !disclosure.hides(&g.standard_id, "national", "national"))
+        .filter(|(_, g)| {
+            g.orgs > 0 && !disclosure.hides(&g.standard_id, GroupKind::National, NATIONAL)
+        })
         .min_by_key(|(_, g)| (g.met * 1_000_000) / g.orgs);
     if let Some((title, g)) = weakest {
         lines.push(format!(
@@ -127,7 +130,7 @@ fn national_rows<'a>(inputs: &'a Inputs) -> Vec<(&'a str, &'a crate::aggregate::
         .standards
         .iter()
         .filter_map(|s| {
-            let g = gap(inputs.gaps, &s.standard.id, "national", "national")?;
+            let g = gap(inputs.gaps, &s.standard.id, GroupKind::National, NATIONAL)?;
             Some((s.standard.title.as_str(), g))
         })
         .collect()
@@ -193,7 +196,7 @@ pub fn standards_chart(inputs: &Inputs, disclosure: &Disclosure) -> Chart {
     );
     let mut bars = Vec::new();
     for s in &inputs.catalogue.standards {
-        let Some(g) = gap(inputs.gaps, &s.standard.id, "national", "national") else {
+        let Some(g) = gap(inputs.gaps, &s.standard.id, GroupKind::National, NATIONAL) else {
             continue;
         };
         let critical = if s.standard.critical {
@@ -202,7 +205,7 @@ pub fn standards_chart(inputs: &Inputs, disclosure: &Disclosure) -> Chart {
             ""
         };
         let label = format!("{}: {}{critical}", s.standard.id, s.standard.title);
-        if disclosure.hides(&s.standard.id, "national", "national") {
+        if disclosure.hides(&s.standard.id, GroupKind::National, NATIONAL) {
             let mut row = vec![Cell::text(label)];
             row.extend((0..6).map(|_| Cell::num(SUPPRESSED)));
             table.rows.push(row);
@@ -294,20 +297,20 @@ fn region_status_chart(inputs: &Inputs, facts: &Facts) -> Chart {
 /// Standards (rows) by groups (columns): the percentage met and the organisations assessed.
 fn standards_by_group<'a>(
     inputs: &Inputs,
-    kind: &str,
+    kind: GroupKind,
     groups: impl Iterator<Item = (&'a String, &'a String)>,
 ) -> TableModel {
     let groups: Vec<_> = groups.collect();
     let mut head = vec![Cell::text("Standard")];
     head.extend(groups.iter().map(|(_, name)| Cell::num((*name).clone())));
     head.push(Cell::num("England"));
-    let what = if kind == "region" {
+    let what = if kind == GroupKind::Region {
         "region"
     } else {
         "organisation type"
     };
     let mut table = TableModel::new(
-        &format!("by-{kind}"),
+        &format!("by-{}", kind.as_str()),
         format!(
             "Percentage of organisations meeting each standard, by {what} (organisations assessed in brackets)"
         ),
@@ -322,7 +325,7 @@ fn standards_by_group<'a>(
                 None => Cell::num("[z]"),
             });
         }
-        row.push(match gap(inputs.gaps, id, "national", "national") {
+        row.push(match gap(inputs.gaps, id, GroupKind::National, NATIONAL) {
             Some(g) => Cell::num(format!("{}% ({})", g.pct_met(), g.orgs)),
             None => Cell::num("[z]"),
         });

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Inputs;
 use super::model::{
-    Cell, Page, TableModel, format_value, outcome_label, parse_value, status_label, threshold_text,
+    Cell, Page, TableModel, format_value, outcome_label, status_label, threshold_text,
 };
 use crate::assess::catalogue::ValueFormat;
 use crate::assess::{Outcome, OutcomeRow, Status, StatusRow};
@@ -61,7 +61,7 @@ impl Peers {
     pub fn of(inputs: &Inputs) -> Self {
         let mut values: HashMap<(String, String), Vec<f64>> = HashMap::new();
         for o in &inputs.assessment.outcomes {
-            let (Some(org), Some(v)) = (inputs.orgs.get(&o.org_code), parse_value(&o.value)) else {
+            let (Some(org), Some(v)) = (inputs.orgs.get(&o.org_code), o.value) else {
                 continue;
             };
             values
@@ -162,7 +162,7 @@ pub fn build(
         let Some(o) = outcomes.iter().find(|o| o.standard_id == standard.id) else {
             continue;
         };
-        let value = parse_value(&o.value).map_or_else(
+        let value = o.value.map_or_else(
             || "[x]".to_string(),
             |v| format_value(standard.value_format, v),
         );

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::disclosure::{self, Disclosure, Grid};
+use super::disclosure::{self, Disclosure, Grid, NATIONAL};
 use super::facts::{Facts, Group, gap};
 use super::model::{Cell, Chart, Page, TableModel, status_label};
 use super::{Inputs, KeyFigure, national};
-use crate::aggregate::insights::pct;
+use crate::aggregate::GroupKind;
 use crate::assess::Status;
-use crate::output::CsvTable;
+use crate::format::pct;
+use crate::table::CsvTable;
 
 pub use super::disclosure::SUPPRESSED;
 pub const NOT_APPLICABLE: &str = "[z]";
@@ -52,7 +53,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
     let disclosure = Disclosure::public(
         inputs.gaps,
         inputs.series,
-        [("region", &regions), ("org_type", &types)],
+        [(GroupKind::Region, &regions), (GroupKind::OrgType, &types)],
         inputs.contract.dictionary.min_group,
     );
     let mut files = Vec::new();
@@ -224,14 +225,14 @@ fn standards_by_group(
     let mut rows = 0;
     let mut tables = Vec::new();
     for (kind, groups, what) in [
-        ("region", &facts.regions, "region"),
-        ("org_type", &facts.types, "organisation type"),
+        (GroupKind::Region, &facts.regions, "region"),
+        (GroupKind::OrgType, &facts.types, "organisation type"),
     ] {
         let mut head = vec![Cell::text("Standard")];
         head.extend(groups.iter().map(|g| Cell::num(g.name.clone())));
         head.push(Cell::num("England"));
         let mut table = TableModel::new(
-            &format!("by-{kind}"),
+            &format!("by-{}", kind.as_str()),
             format!(
                 "Percentage of organisations meeting each standard, by {what} (organisations assessed in brackets)"
             ),
@@ -239,7 +240,7 @@ fn standards_by_group(
         );
         for s in &inputs.catalogue.standards {
             let id = &s.standard.id;
-            let national = gap(inputs.gaps, id, "national", "national");
+            let national = gap(inputs.gaps, id, GroupKind::National, NATIONAL);
             let mut cells: Vec<_> = groups
                 .iter()
                 .map(|g| (g, gap(inputs.gaps, id, kind, &g.code)))
@@ -252,7 +253,7 @@ fn standards_by_group(
             let hidden: Vec<bool> = cells
                 .iter()
                 .map(|(group, _)| match group.code.as_str() {
-                    "national" => disclosure.hides(id, "national", "national"),
+                    NATIONAL => disclosure.hides(id, GroupKind::National, NATIONAL),
                     code => disclosure.hides(id, kind, code),
                 })
                 .collect();
@@ -266,19 +267,19 @@ fn standards_by_group(
                     hidden[i],
                     format!("{}% ({})", g.pct_met(), g.orgs),
                 )));
-                let (group_kind, group_code) = if group.code == "national" {
-                    ("national", "national")
+                let (group_kind, group_code) = if group.code == NATIONAL {
+                    (GroupKind::National, NATIONAL)
                 } else {
                     (kind, group.code.as_str())
                 };
-                if group_kind == "national" && kind != "region" {
+                if group_kind == GroupKind::National && kind != GroupKind::Region {
                     continue; // the national row is written once, with the regions
                 }
                 let figures = [g.orgs, g.met, g.partially_met, g.not_met, g.not_assessed];
                 let mut record = vec![
                     period.to_string(),
                     id.clone(),
-                    group_kind.to_string(),
+                    group_kind.as_str().to_string(),
                     group_code.to_string(),
                     group.name.clone(),
                 ];

@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::tables::Table;
+use crate::table::Table;
 
 /// Characters of a cell (Excel's limit is 32,767).
 const MAX_CELL_CHARS: usize = 32_000;
@@ -70,7 +70,7 @@ fn clipped(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// A cell written as a number: a finite decimal in a column that is not a code or a period.
 fn number(column: &str, cell: &str) -> Option<f64> {
-    if column.ends_with("code") || column == "period" || column.ends_with("_id") {
+    if crate::table::is_code_column(column) {
         return None;
     }
     let plain = cell

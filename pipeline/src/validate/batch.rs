@@ -9,8 +9,8 @@ use rayon::prelude::*;
 use super::header::{HeaderCheck, HeaderContext, check_header};
 use super::measures::{Applicability, CheckedMeasures, check_measures};
 use super::{Issue, Issues, Site};
-use crate::assess::evidence::{DeviceSummary, summarise};
 use crate::contract::{Code, Contract, InventorySpec, Organisations};
+use crate::ingest::counts::{DeviceSummary, summarise};
 use crate::ingest::inventory::{Inventory, read_inventory};
 use crate::ingest::names::FileKind;
 use crate::ingest::returns::ReadFault;
@@ -31,13 +31,30 @@ pub enum Disposition {
     NotUsed,
 }
 
+/// What a recognised file is, as the manifest writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Submission {
+    Return,
+    Inventory,
+}
+
+impl Submission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Submission::Return => "return",
+            Submission::Inventory => "inventory",
+        }
+    }
+}
+
 /// A file of the period with its fate, for the manifest.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileRecord {
     pub file: String,
     pub size: u64,
     pub sha256: String,
-    pub kind: &'static str,
+    pub kind: Submission,
     pub disposition: Disposition,
 }
 
@@ -703,9 +720,9 @@ fn candidate_site(c: &Candidate) -> Site {
 /// Notes what became of a file.
 fn record(records: &mut BTreeMap<String, FileRecord>, f: &Loaded, disposition: Disposition) {
     let kind = if f.name.kind.is_return() {
-        "return"
+        Submission::Return
     } else {
-        "inventory"
+        Submission::Inventory
     };
     records.insert(
         f.entry.key.clone(),
