@@ -76,11 +76,11 @@ pub async fn publish(
             };
             let link = root.join(&period);
             // Links left by a run that stopped between making its link and renaming it.
-            if let Ok(names) = std::fs::read_dir(root) {
+            if let Ok(names) = fs_err::read_dir(root) {
                 for name in names.flatten() {
                     let name = name.file_name().to_string_lossy().into_owned();
                     if name.starts_with(&format!(".{period}.")) && name.ends_with(".link") {
-                        let _ = std::fs::remove_file(root.join(name));
+                        let _ = fs_err::remove_file(root.join(name));
                     }
                 }
             }
@@ -94,9 +94,9 @@ pub async fn publish(
                     .join(RUNS)
                     .join(&period)
                     .join(format!("{}-in-place", staged.run_id));
-                std::fs::rename(&link, &aside).map_err(io("the old output folder"))?;
+                fs_err::rename(&link, &aside).map_err(io("the old output folder"))?;
             }
-            std::fs::rename(&temporary, &link).map_err(io("the run link"))?;
+            fs_err::rename(&temporary, &link).map_err(io("the run link"))?;
         }
         None => {
             let pointer = serde_json::to_vec(&Pointer {
@@ -113,7 +113,7 @@ pub async fn publish(
 /// The id of the run of `period` readers see now, if any.
 async fn published_run(out: &Location, period: Period) -> Option<String> {
     let relative = match out.local_path() {
-        Some(root) => std::fs::read_link(root.join(period.to_string()))
+        Some(root) => fs_err::read_link(root.join(period.to_string()))
             .ok()?
             .to_string_lossy()
             .into_owned(),
@@ -161,7 +161,7 @@ pub fn lock(out: &Location, period: Period) -> Result<RunLock, PublishError> {
         source,
     };
     let dir = root.join(RUNS);
-    std::fs::create_dir_all(&dir).map_err(io)?;
+    fs_err::create_dir_all(&dir).map_err(io)?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -228,7 +228,7 @@ async fn prune(
     if let Some(root) = runs_dir.local_path() {
         for run in old {
             // Empty folders left by deleting the objects.
-            let _ = std::fs::remove_dir_all(root.join(run));
+            let _ = fs_err::remove_dir_all(root.join(run));
         }
     }
     Ok(())

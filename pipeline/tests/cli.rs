@@ -1,6 +1,9 @@
 //! The binary as submitters use it: `baseline validate` (human and JSON output, exit codes)
 //! and `baseline template` (a workbook with the spreadsheet's own data validation).
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
+
 mod common;
 
 use std::io::Read;
@@ -112,7 +115,10 @@ fn template_has_data_validation_on_every_value_cell() {
     let mut workbook: Xlsx<_> = open_workbook(&path).expect("an XLSX workbook");
     let range = workbook.worksheet_range("Return").expect("a Return sheet");
     let rows: Vec<&[Data]> = range.rows().collect();
-    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = rows[0]
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert_eq!(
         &header[..6],
         [

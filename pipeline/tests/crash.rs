@@ -2,6 +2,9 @@
 //! it) leaves the previously published output intact, the next run completes normally, and two
 //! runs of one period started at once do not corrupt each other.
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
+
 mod common;
 
 use std::os::unix::process::ExitStatusExt;

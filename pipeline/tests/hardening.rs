@@ -1,6 +1,9 @@
 //! Hostile and broken input: every limit, path safety, and the parts of the batch that must
 //! survive them. Each test fails without the protection it names.
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
+
 mod common;
 
 use std::io::Write;

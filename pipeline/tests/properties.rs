@@ -2,6 +2,9 @@
 //! reads back to the same typed values, and validating arbitrary bytes under any file name
 //! never panics and always ends in a return or issues.
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,6 +2,9 @@
 //! data, escaping of submitter text, snapshots over the samples, and (with Chromium, run by
 //! `ci/test`) each report opened in a real headless browser.
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,9 @@
 //! The default run over `data-samples/`: the latest period is chosen, and every fault the
 //! generator planted in the samples (`data-samples/faults.csv`) is reported where it is.
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
+
 mod common;
 
 use baseline::validate::{Disposition, Limits};

@@ -1,6 +1,9 @@
 //! `baseline standards check` rejects a broken catalogue with a message that names the
 //! problem, and `baseline standards list` shows the edition in force.
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::Command;
 

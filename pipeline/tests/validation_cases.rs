@@ -2,6 +2,9 @@
 //! issues a run of period 2026-10 must report (`expected.csv`), so a case is added by adding
 //! a folder. The run's quarantine must hold exactly the rejected files, unchanged.
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeSet;
@@ -17,7 +20,10 @@ fn limits(case: &Path) -> Limits {
     let mut limits = Limits::default();
     if let Ok(text) = std::fs::read_to_string(case.join("case.toml")) {
         let table: toml::Table = text.parse().expect("case.toml is TOML");
-        if let Some(v) = table.get("max_return_bytes").and_then(|v| v.as_integer()) {
+        if let Some(v) = table
+            .get("max_return_bytes")
+            .and_then(toml::Value::as_integer)
+        {
             limits.max_return_bytes = v as u64;
         }
     }

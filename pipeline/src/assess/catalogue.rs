@@ -101,8 +101,8 @@ impl Catalogue {
             path: path.to_path_buf(),
             problems,
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| fail(vec![format!("cannot read it: {e}")]))?;
+        let text =
+            fs_err::read_to_string(path).map_err(|e| fail(vec![format!("cannot read it: {e}")]))?;
         let file: CatalogueFile = toml::from_str(&text).map_err(|e| fail(vec![e.to_string()]))?;
         let mut problems = Vec::new();
         let first_period = file
@@ -144,7 +144,7 @@ impl Catalogue {
                     .meta()
                     .root_names()
                     .iter()
-                    .map(|n| n.to_string())
+                    .map(polars::prelude::PlSmallStr::to_string)
                     .collect();
                 names.sort();
                 names.dedup();
@@ -234,7 +234,7 @@ impl Catalogue {
             path: dir.to_path_buf(),
             problems: vec![m],
         };
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        let mut paths: Vec<PathBuf> = fs_err::read_dir(dir)
             .map_err(|e| fail(format!("cannot read the folder: {e}")))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))

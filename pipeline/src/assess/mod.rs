@@ -219,13 +219,13 @@ fn outcome_expr(s: &Compiled, contract: &Contract) -> Expr {
         .group(&s.standard.applies_to)
         .iter()
         .map(|t| col("org_type").eq(lit(t.as_str())))
-        .reduce(|a, b| a.or(b))
+        .reduce(polars::prelude::Expr::or)
         .unwrap_or(lit(false));
     let missing = s
         .inputs
         .iter()
         .map(|m| col(m.as_str()).is_null())
-        .reduce(|a, b| a.or(b))
+        .reduce(polars::prelude::Expr::or)
         .unwrap_or(lit(false));
     let value = s.value.clone();
     let threshold = |t: Option<f64>| match (s.standard.rule, t) {

@@ -100,7 +100,9 @@ pub fn decode_parquet(bytes: Bytes, max_decoded: u64) -> Result<(), String> {
 }
 
 /// Caps the process's address space, so an allocation past it fails (and ends the child)
-/// rather than taking the machine's memory.
+/// rather than taking the machine's memory. The one `unsafe` call of the crate: no safe
+/// wrapper of `setrlimit` is among its dependencies.
+#[allow(unsafe_code)]
 fn cap_address_space(bytes: u64) {
     let limit = libc::rlimit {
         rlim_cur: bytes,
@@ -321,7 +323,7 @@ fn check_cells(
         .device_classes
         .keys()
         .map(|c| class.clone().eq(lit(c.as_str())))
-        .reduce(|a, b| a.or(b))
+        .reduce(polars::prelude::Expr::or)
         .unwrap_or(lit(false));
     let mut exprs = vec![
         col("*"),

@@ -113,7 +113,7 @@ pub fn check_measures(
                 checked.values.insert(name.to_string(), value);
             }
             Err((code, message)) => {
-                issues.push(site, code, name, first.line, format!("{name}: {message}"))
+                issues.push(site, code, name, first.line, format!("{name}: {message}"));
             }
         }
     }

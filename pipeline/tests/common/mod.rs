@@ -1,6 +1,8 @@
 //! Shared helpers of the end-to-end tests: the contract, a run over a folder, and reading the
 //! CSV tables a run writes.
 
+// Tests read and write plain files and unwrap: a failure is a failed test.
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

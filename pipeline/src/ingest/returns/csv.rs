@@ -58,7 +58,7 @@ pub(super) fn read(content: &[u8], limits: &Limits) -> Result<RawReturn, ReadFau
                         .iter()
                         .map(|c| c.trim().to_ascii_lowercase())
                         .collect(),
-                )
+                );
             }
             Some(_) => rows.push((
                 line,
