@@ -296,3 +296,28 @@ fn generate_is_deterministic_for_a_seed_and_its_faults_are_caught() {
         );
     }
 }
+
+/// The help of every command, as a user reads it: a change to a flag or its words shows here.
+#[test]
+fn help_texts_match_their_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, args) in [
+        ("help", &["--help"][..]),
+        ("help-run", &["run", "--help"]),
+        ("help-validate", &["validate", "--help"]),
+        ("help-template", &["template", "--help"]),
+        ("help-generate", &["generate", "--help"]),
+        ("help-standards", &["standards", "--help"]),
+        ("help-standards-check", &["standards", "check", "--help"]),
+        ("help-standards-list", &["standards", "list", "--help"]),
+        ("help-contract", &["contract", "--help"]),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_baseline"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
+    }
+}
