@@ -291,11 +291,25 @@ pub fn assess(
     derived: &Derived,
 ) -> PolarsResult<Assessment> {
     let frame = measure_frame(validated, contract, orgs, derived)?;
-    let has_inventory: Vec<bool> = validated
-        .returns
-        .iter()
-        .map(|r| derived.contains_key(&r.org_code))
-        .collect();
+    let outcomes = outcome_rows(frame, validated, contract, catalogue, derived)?;
+    let status = status_rows(&outcomes, validated, orgs, catalogue);
+    Ok(Assessment {
+        period: validated.period,
+        edition: catalogue.id.clone(),
+        outcomes,
+        status,
+    })
+}
+
+/// Every standard of the catalogue evaluated for every organisation at once (one polars
+/// select over the wide frame of measures), as outcome rows in return order.
+fn outcome_rows(
+    frame: DataFrame,
+    validated: &Validated,
+    contract: &Contract,
+    catalogue: &Catalogue,
+    derived: &Derived,
+) -> PolarsResult<Vec<OutcomeRow>> {
     let derivable = |s: &Compiled| {
         s.inputs.iter().any(|i| {
             contract
@@ -304,7 +318,6 @@ pub fn assess(
                 .is_some_and(|m| m.derive.is_some())
         })
     };
-
     let selections: Vec<Expr> = catalogue
         .standards
         .iter()
@@ -320,15 +333,15 @@ pub fn assess(
         })
         .collect();
     let evaluated = frame.lazy().select(selections).collect()?;
-
-    let mut outcomes = Vec::with_capacity(validated.returns.len() * catalogue.standards.len());
     let mut per_standard = Vec::new();
-    for (i, _) in catalogue.standards.iter().enumerate() {
+    for i in 0..catalogue.standards.len() {
         let outcome = evaluated.column(&format!("outcome_{i}"))?.str()?.clone();
         let value = evaluated.column(&format!("value_{i}"))?.f64()?.clone();
         per_standard.push((outcome, value));
     }
+    let mut outcomes = Vec::with_capacity(validated.returns.len() * catalogue.standards.len());
     for (row, ret) in validated.returns.iter().enumerate() {
+        let has_inventory = derived.contains_key(&ret.org_code);
         for (s, (outcome, value)) in catalogue.standards.iter().zip(&per_standard) {
             let outcome = outcome
                 .get(row)
@@ -345,27 +358,35 @@ pub fn assess(
                 outcome,
                 value,
                 format,
-                derived: has_inventory[row] && derivable(s),
+                derived: has_inventory && derivable(s),
             });
         }
     }
+    Ok(outcomes)
+}
 
-    let critical: BTreeMap<&str, bool> = catalogue
-        .standards
-        .iter()
-        .map(|s| (s.standard.id.as_str(), s.standard.critical))
-        .collect();
+/// A status row for every organisation of the reference table, from its outcome rows.
+fn status_rows(
+    outcomes: &[OutcomeRow],
+    validated: &Validated,
+    orgs: &Organisations,
+    catalogue: &Catalogue,
+) -> Vec<StatusRow> {
     let late: BTreeMap<&str, bool> = validated
         .returns
         .iter()
         .map(|r| (r.org_code.as_str(), r.late))
         .collect();
+    let critical: BTreeMap<&str, bool> = catalogue
+        .standards
+        .iter()
+        .map(|s| (s.standard.id.as_str(), s.standard.critical))
+        .collect();
     let mut by_org: BTreeMap<&str, Vec<&OutcomeRow>> = BTreeMap::new();
-    for o in &outcomes {
+    for o in outcomes {
         by_org.entry(o.org_code.as_str()).or_default().push(o);
     }
-    let status = orgs
-        .iter()
+    orgs.iter()
         .map(|org| {
             let rows = by_org.get(org.org_code.as_str());
             let mut counts: BTreeMap<Outcome, usize> =
@@ -373,43 +394,45 @@ pub fn assess(
             for o in rows.into_iter().flatten() {
                 *counts.entry(o.outcome).or_default() += 1;
             }
-            let failing =
-                |o: &&&OutcomeRow| matches!(o.outcome, Outcome::NotMet | Outcome::NotAssessed);
-            let status = match rows {
-                None => Status::NotSubmitted,
-                Some(rows) => {
-                    let critical_failing = rows
-                        .iter()
-                        .filter(failing)
-                        .any(|o| critical[o.standard_id.as_str()]);
-                    let failing_count = rows.iter().filter(failing).count();
-                    if critical_failing || failing_count >= catalogue.status.not_met_limit {
-                        Status::StandardsNotMet
-                    } else if rows
-                        .iter()
-                        .all(|o| matches!(o.outcome, Outcome::Met | Outcome::NotApplicable))
-                    {
-                        Status::StandardsMet
-                    } else {
-                        Status::ApproachingStandards
-                    }
-                }
-            };
             StatusRow {
                 org_code: org.org_code.clone(),
-                status,
+                status: rows.map_or(Status::NotSubmitted, |rows| {
+                    status_of(rows, &critical, catalogue)
+                }),
                 counts,
                 late: late.get(org.org_code.as_str()).copied().unwrap_or(false),
             }
         })
-        .collect();
+        .collect()
+}
 
-    Ok(Assessment {
-        period: validated.period,
-        edition: catalogue.id.clone(),
-        outcomes,
-        status,
-    })
+/// The status of an organisation that submitted, from its outcomes (the catalogue's rules:
+/// `critical` says which standards are critical).
+fn status_of(
+    rows: &[&OutcomeRow],
+    critical: &BTreeMap<&str, bool>,
+    catalogue: &Catalogue,
+) -> Status {
+    let failing: Vec<&&OutcomeRow> = rows
+        .iter()
+        .filter(|o| matches!(o.outcome, Outcome::NotMet | Outcome::NotAssessed))
+        .collect();
+    let critical_failing = failing.iter().any(|o| {
+        critical
+            .get(o.standard_id.as_str())
+            .copied()
+            .unwrap_or(false)
+    });
+    if critical_failing || failing.len() >= catalogue.status.not_met_limit {
+        Status::StandardsNotMet
+    } else if rows
+        .iter()
+        .all(|o| matches!(o.outcome, Outcome::Met | Outcome::NotApplicable))
+    {
+        Status::StandardsMet
+    } else {
+        Status::ApproachingStandards
+    }
 }
 
 #[cfg(test)]

@@ -56,21 +56,10 @@ pub fn check_measures(
     from_inventory: &BTreeSet<String>,
     issues: &mut Issues,
 ) -> CheckedMeasures {
-    let mut by_name: BTreeMap<&str, Vec<&RawMeasure>> = BTreeMap::new();
-    let mut order: Vec<&str> = Vec::new();
-    for m in &ret.measures {
-        let entry = by_name.entry(m.name.as_str()).or_default();
-        if entry.is_empty() {
-            order.push(m.name.as_str());
-        }
-        entry.push(m);
-    }
-
     let mut checked = CheckedMeasures::default();
     let mut given: BTreeSet<&str> = BTreeSet::new();
     let mut lines: BTreeMap<&str, Option<u64>> = BTreeMap::new();
-    for name in order {
-        let occurrences = &by_name[name];
+    for (name, occurrences) in by_name(ret) {
         let first = occurrences[0];
         let Some(measure) = dict.get(name) else {
             let shown = if name.is_empty() { "(blank)" } else { name };
@@ -97,7 +86,7 @@ pub fn check_measures(
             );
             continue;
         }
-        if let Some(comment) = occurrences.iter().rev().find_map(|m| m.comment.clone()) {
+        if let Some(comment) = first.comment.clone() {
             checked.comments.insert(name.to_string(), comment);
         }
         if first.value == RawValue::Empty {
@@ -117,10 +106,43 @@ pub fn check_measures(
             }
         }
     }
+    check_parts(dict, &mut checked, &lines, site, issues);
+    check_applicable(
+        dict,
+        applicability,
+        &given,
+        from_inventory,
+        &mut checked,
+        site,
+        issues,
+    );
+    checked
+}
 
-    // Parts and wholes are checked pair by pair on the values as given; a measure rejected
-    // by one pair is still compared in the others.
-    let mut inconsistent: BTreeSet<&str> = BTreeSet::new();
+/// The measures of a return by name, in the order each first appears.
+fn by_name(ret: &RawReturn) -> Vec<(&str, Vec<&RawMeasure>)> {
+    let mut groups: Vec<(&str, Vec<&RawMeasure>)> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &ret.measures {
+        let i = *index.entry(m.name.as_str()).or_insert_with(|| {
+            groups.push((m.name.as_str(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(m);
+    }
+    groups
+}
+
+/// `inconsistent` for a part greater than its whole, checked pair by pair on the values as
+/// given (a measure rejected by one pair is still compared in the others); both are dropped.
+fn check_parts(
+    dict: &Dictionary,
+    checked: &mut CheckedMeasures,
+    lines: &BTreeMap<&str, Option<u64>>,
+    site: &Site,
+    issues: &mut Issues,
+) {
+    let mut inconsistent: BTreeSet<String> = BTreeSet::new();
     for part in dict.measures() {
         let Some(whole) = part.not_more_than.as_deref() else {
             continue;
@@ -136,26 +158,37 @@ pub fn check_measures(
                 "{} ({p}) is greater than {whole} ({w}); a part cannot exceed its whole: correct one of them",
                 part.name
             );
+            let line = |name: &str| lines.get(name).copied().flatten();
             issues.push(
                 site,
                 Code::Inconsistent,
                 &part.name,
-                lines[part.name.as_str()],
+                line(&part.name),
                 message.clone(),
             );
-            issues.push(site, Code::Inconsistent, whole, lines[whole], message);
-            inconsistent.insert(&part.name);
-            inconsistent.insert(whole);
+            issues.push(site, Code::Inconsistent, whole, line(whole), message);
+            inconsistent.insert(part.name.clone());
+            inconsistent.insert(whole.to_string());
         }
     }
     for name in inconsistent {
-        checked.values.remove(name);
+        checked.values.remove(&name);
     }
+}
 
+/// Drops the measures that do not apply to the organisation (validated like any other, then
+/// not used) and raises `missing_measure` for each required one not given.
+fn check_applicable(
+    dict: &Dictionary,
+    applicability: Applicability,
+    given: &BTreeSet<&str>,
+    from_inventory: &BTreeSet<String>,
+    checked: &mut CheckedMeasures,
+    site: &Site,
+    issues: &mut Issues,
+) {
     for measure in dict.measures() {
-        let applies = applicability.applies(dict, measure);
-        if !applies {
-            // Validated above like any other, then not used.
+        if !applicability.applies(dict, measure) {
             checked.values.remove(&measure.name);
             checked.comments.remove(&measure.name);
             continue;
@@ -176,5 +209,4 @@ pub fn check_measures(
             );
         }
     }
-    checked
 }

@@ -14,7 +14,7 @@ use super::{Issue, Issues, Limits, Site};
 use crate::contract::{Code, Contract, Organisations};
 use crate::ingest::inventory::read_inventory;
 use crate::ingest::names::{self, FileKind, InventoryFormat, ReturnFormat};
-use crate::ingest::returns::read_return;
+use crate::ingest::returns::{RawReturn, read_return};
 use crate::period::Period;
 
 /// What a file on its own is checked against, besides the contract.
@@ -38,7 +38,6 @@ pub fn check_file(
     context: Context<'_>,
     limits: Limits,
 ) -> Vec<Issue> {
-    let Context { orgs, period, now } = context;
     let mut issues = Issues::new(&contract.codes);
     let base = names::base_name(file);
     let name = names::recognise(base);
@@ -47,23 +46,8 @@ pub fn check_file(
         file: file.to_string(),
         org_code: name.as_ref().map_or(stem_org, |n| n.org_code.clone()),
     };
-    let kind = match &name {
-        Some(n) => n.kind,
-        None => {
-            issues.file(
-                &site,
-                Code::UnrecognisedFile,
-                "the file is not named {org_code}_{YYYY-MM}_return.json/.csv/.xlsx or {org_code}_{YYYY-MM}_inventory.csv/.parquet; the batch would ignore it",
-            );
-            let extension = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-            match extension.as_deref() {
-                Some("json") => FileKind::Return(ReturnFormat::Json),
-                Some("csv") => FileKind::Return(ReturnFormat::Csv),
-                Some("xlsx") => FileKind::Return(ReturnFormat::Xlsx),
-                Some("parquet") => FileKind::Inventory(InventoryFormat::Parquet),
-                _ => return issues.into_sorted(orgs),
-            }
-        }
+    let Some(kind) = kind_of(name.as_ref(), base, &site, &mut issues) else {
+        return issues.into_sorted(context.orgs);
     };
     let limit = limits.max_bytes(kind);
     if bytes.len() as u64 > limit {
@@ -75,72 +59,99 @@ pub fn check_file(
                 bytes.len()
             ),
         );
-        return issues.into_sorted(orgs);
+        return issues.into_sorted(context.orgs);
     }
-
     match kind {
         FileKind::Return(format) => match read_return(format, &bytes, &limits) {
             Err(fault) => issues.file(&site, fault.code, fault.message),
-            Ok(raw) => {
-                let header = check_header(
-                    &raw,
-                    file,
-                    name.as_ref(),
-                    HeaderContext {
-                        batch_period: period,
-                        orgs,
-                        now,
-                    },
-                    &mut issues,
-                );
-                let measure_period = period.or(header.period).or(name.as_ref().map(|n| n.period));
-                if let (true, Some(measure_period)) = (header.valid, measure_period) {
-                    let applicability = match header.organisation {
-                        Some(org) => Applicability::OrgType(&org.org_type),
-                        None => Applicability::CodeShape(&header.org_code),
-                    };
-                    let site = Site {
-                        file: file.to_string(),
-                        org_code: header.org_code.clone(),
-                    };
-                    check_measures(
-                        &raw,
-                        &site,
-                        &contract.dictionary,
-                        measure_period,
-                        applicability,
-                        &BTreeSet::new(),
-                        &mut issues,
-                    );
-                    if let Some(at) = header.submitted_at {
-                        let deadline = measure_period.deadline(contract.dictionary.due_day);
-                        if at > deadline {
-                            issues.file(
-                                &site,
-                                Code::LateSubmission,
-                                format!(
-                                    "submitted after the deadline of {}",
-                                    deadline.format("%Y-%m-%dT%H:%M:%SZ")
-                                ),
-                            );
-                        }
-                    }
-                }
-            }
+            Ok(raw) => check_return(&raw, file, name.as_ref(), contract, context, &mut issues),
         },
         FileKind::Inventory(format) => {
-            match read_inventory(format, bytes, &contract.dictionary.inventory, &limits) {
+            let spec = &contract.dictionary.inventory;
+            match read_inventory(format, bytes, spec, &limits) {
                 Err(fault) => issues.file(&site, fault.code, fault.message),
                 Ok(inventory) => {
-                    report_bad_cells(
-                        &site,
-                        &inventory,
-                        &contract.dictionary.inventory,
-                        &mut issues,
-                    );
+                    report_bad_cells(&site, &inventory, spec, &mut issues);
                 }
             }
         }
     }
-    issues.into_sorted(orgs)
+    issues.into_sorted(context.orgs)
+}
+
+/// What the file is by its name; a name the batch would not recognise is reported, and read
+/// by its extension when it has a known one.
+fn kind_of(
+    name: Option<&names::FileName>,
+    base: &str,
+    site: &Site,
+    issues: &mut Issues,
+) -> Option<FileKind> {
+    if let Some(name) = name {
+        return Some(name.kind);
+    }
+    issues.file(
+        site,
+        Code::UnrecognisedFile,
+        "the file is not named {org_code}_{YYYY-MM}_return.json/.csv/.xlsx or {org_code}_{YYYY-MM}_inventory.csv/.parquet; the batch would ignore it",
+    );
+    let extension = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("json") => Some(FileKind::Return(ReturnFormat::Json)),
+        Some("csv") => Some(FileKind::Return(ReturnFormat::Csv)),
+        Some("xlsx") => Some(FileKind::Return(ReturnFormat::Xlsx)),
+        Some("parquet") => Some(FileKind::Inventory(InventoryFormat::Parquet)),
+        _ => None,
+    }
+}
+
+/// A readable return's header, then (when the header is valid) its measures and lateness.
+fn check_return(
+    raw: &RawReturn,
+    file: &str,
+    name: Option<&names::FileName>,
+    contract: &Contract,
+    context: Context<'_>,
+    issues: &mut Issues,
+) {
+    let header_context = HeaderContext {
+        batch_period: context.period,
+        orgs: context.orgs,
+        now: context.now,
+    };
+    let header = check_header(raw, file, name, header_context, issues);
+    let period = context.period.or(header.period).or(name.map(|n| n.period));
+    let (true, Some(period)) = (header.valid, period) else {
+        return;
+    };
+    let applicability = match header.organisation {
+        Some(org) => Applicability::OrgType(&org.org_type),
+        None => Applicability::CodeShape(&header.org_code),
+    };
+    let site = Site {
+        file: file.to_string(),
+        org_code: header.org_code.clone(),
+    };
+    let dict = &contract.dictionary;
+    check_measures(
+        raw,
+        &site,
+        dict,
+        period,
+        applicability,
+        &BTreeSet::new(),
+        issues,
+    );
+    let deadline = period.deadline(dict.due_day);
+    if let Some(at) = header.submitted_at.filter(|at| *at > deadline) {
+        issues.file(
+            &site,
+            Code::LateSubmission,
+            format!(
+                "submitted {} after the deadline of {}",
+                at.format("%Y-%m-%dT%H:%M:%SZ"),
+                deadline.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+        );
+    }
 }
