@@ -110,85 +110,15 @@ impl Catalogue {
             .parse::<Period>()
             .map_err(|e| problems.push(e.to_string()))
             .ok();
-
         let mut ids = BTreeSet::new();
         let mut standards = Vec::new();
         for s in file.standard {
-            let at = |m: String| format!("standard {}: {m}", s.id);
             if !ids.insert(s.id.clone()) {
                 problems.push(format!("standard id {} is used twice", s.id));
             }
-            if !dict.org_types.has_group(&s.applies_to) {
-                problems.push(at(format!(
-                    "applies_to names unknown group `{}`",
-                    s.applies_to
-                )));
-            }
-            match (s.rule, s.met, s.partially_met) {
-                (Rule::IsTrue, None, None) => {}
-                (Rule::IsTrue, _, _) => problems.push(at("an is_true rule takes no thresholds".into())),
-                (_, None, _) => problems.push(at("no met threshold".into())),
-                (Rule::AtLeast, Some(met), Some(partial)) if partial > met => problems.push(at(format!(
-                    "thresholds in the wrong order: partially_met {partial} is above met {met} for an at_least rule"
-                ))),
-                (Rule::AtMost, Some(met), Some(partial)) if partial < met => problems.push(at(format!(
-                    "thresholds in the wrong order: partially_met {partial} is below met {met} for an at_most rule"
-                ))),
-                _ => {}
-            }
-            let compile = |sql: &str, what: &str| -> Result<(Expr, Vec<String>), String> {
-                let expr = polars::sql::sql_expr(sql)
-                    .map_err(|e| at(format!("{what} `{sql}` does not parse: {e}")))?;
-                let mut names: Vec<String> = expr
-                    .clone()
-                    .meta()
-                    .root_names()
-                    .iter()
-                    .map(polars::prelude::PlSmallStr::to_string)
-                    .collect();
-                names.sort();
-                names.dedup();
-                if let Some(unknown) = names
-                    .iter()
-                    .find(|n| n.as_str() != PERIOD_END && dict.get(n).is_none())
-                {
-                    return Err(at(format!(
-                        "{what} reads `{unknown}`, which is not a measure of the dictionary"
-                    )));
-                }
-                names.retain(|n| n != PERIOD_END);
-                Ok((expr, names))
-            };
-            let value = compile(&s.value, "value")
-                .map_err(|e| problems.push(e))
-                .ok();
-            let requires = s
-                .requires
-                .as_deref()
-                .map(|r| compile(r, "requires").map_err(|e| problems.push(e)).ok());
-            if let Some((_, inputs)) = &value
-                && inputs
-                    .iter()
-                    .any(|i| dict.get(i).is_some_and(|m| m.kind == MeasureType::Money))
-            {
-                problems.push(at(
-                    "money measures are context for analysis and are not assessed".into(),
-                ));
-            }
-            if let (Some((value, mut inputs)), Some(requires)) = (
-                value,
-                requires.unwrap_or(Some((polars::prelude::lit(true), vec![]))),
-            ) {
-                inputs.extend(requires.1);
-                inputs.sort();
-                inputs.dedup();
-                let requires_expr = s.requires.as_ref().map(|_| requires.0);
-                standards.push(Compiled {
-                    standard: s,
-                    value,
-                    requires: requires_expr,
-                    inputs,
-                });
+            check_standard(&s, dict, &mut problems);
+            if let Some(compiled) = compile_standard(s, dict, &mut problems) {
+                standards.push(compiled);
             }
         }
         if ids.is_empty() {
@@ -256,4 +186,99 @@ impl Catalogue {
         }
         Ok(editions)
     }
+}
+
+/// The problems of a standard's declaration: an unknown group, thresholds missing or in the
+/// wrong order.
+fn check_standard(s: &Standard, dict: &Dictionary, problems: &mut Vec<String>) {
+    let at = |m: String| format!("standard {}: {m}", s.id);
+    if !dict.org_types.has_group(&s.applies_to) {
+        problems.push(at(format!(
+            "applies_to names unknown group `{}`",
+            s.applies_to
+        )));
+    }
+    match (s.rule, s.met, s.partially_met) {
+        (Rule::IsTrue, None, None) => {}
+        (Rule::IsTrue, _, _) => problems.push(at("an is_true rule takes no thresholds".into())),
+        (_, None, _) => problems.push(at("no met threshold".into())),
+        (Rule::AtLeast, Some(met), Some(partial)) if partial > met => problems.push(at(format!(
+            "thresholds in the wrong order: partially_met {partial} is above met {met} for an at_least rule"
+        ))),
+        (Rule::AtMost, Some(met), Some(partial)) if partial < met => problems.push(at(format!(
+            "thresholds in the wrong order: partially_met {partial} is below met {met} for an at_most rule"
+        ))),
+        _ => {}
+    }
+}
+
+/// A polars SQL expression of a standard and the measures it reads; an error names a
+/// measure that is not in the dictionary.
+fn compile_expr(
+    s: &Standard,
+    sql: &str,
+    what: &str,
+    dict: &Dictionary,
+) -> Result<(Expr, Vec<String>), String> {
+    let at = |m: String| format!("standard {}: {m}", s.id);
+    let expr = polars::sql::sql_expr(sql)
+        .map_err(|e| at(format!("{what} `{sql}` does not parse: {e}")))?;
+    let mut names: Vec<String> = expr
+        .clone()
+        .meta()
+        .root_names()
+        .iter()
+        .map(polars::prelude::PlSmallStr::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    if let Some(unknown) = names
+        .iter()
+        .find(|n| n.as_str() != PERIOD_END && dict.get(n).is_none())
+    {
+        return Err(at(format!(
+            "{what} reads `{unknown}`, which is not a measure of the dictionary"
+        )));
+    }
+    names.retain(|n| n != PERIOD_END);
+    Ok((expr, names))
+}
+
+/// The standard with its value and `requires` expressions compiled, or `None` (with the
+/// problems noted) when either does not compile or reads a money measure.
+fn compile_standard(
+    s: Standard,
+    dict: &Dictionary,
+    problems: &mut Vec<String>,
+) -> Option<Compiled> {
+    let value = compile_expr(&s, &s.value, "value", dict)
+        .map_err(|e| problems.push(e))
+        .ok();
+    let requires = match s.requires.as_deref() {
+        Some(r) => compile_expr(&s, r, "requires", dict)
+            .map_err(|e| problems.push(e))
+            .ok()
+            .map(|(expr, inputs)| (Some(expr), inputs)),
+        None => Some((None, Vec::new())),
+    };
+    if let Some((_, inputs)) = &value
+        && inputs
+            .iter()
+            .any(|i| dict.get(i).is_some_and(|m| m.kind == MeasureType::Money))
+    {
+        problems.push(format!(
+            "standard {}: money measures are context for analysis and are not assessed",
+            s.id
+        ));
+    }
+    let ((value, mut inputs), (requires, required_inputs)) = (value?, requires?);
+    inputs.extend(required_inputs);
+    inputs.sort();
+    inputs.dedup();
+    Some(Compiled {
+        standard: s,
+        value,
+        requires,
+        inputs,
+    })
 }
