@@ -132,6 +132,8 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// The page of one organisation: its outcomes beside its peers', the advice for each standard
+/// it falls short of, and the issues in its files with what to change.
 pub fn build(
     inputs: &Inputs,
     peers: &Peers,
@@ -143,93 +145,6 @@ pub fn build(
 ) -> OrgPage {
     let dictionary = &inputs.contract.dictionary;
     let submitted = status.status != Status::NotSubmitted;
-    let mut table = TableModel::new(
-        "outcomes",
-        format!("Your outcome for each standard, {}", page.period_label),
-        vec![
-            Cell::text("Standard"),
-            Cell::text("Outcome"),
-            Cell::num("Your value"),
-            Cell::num("Median of your peers"),
-            Cell::text("Threshold"),
-            Cell::text("Source"),
-        ],
-    )
-    .when_empty("No standard was assessed: no return was accepted.");
-    let mut remediation = Vec::new();
-    for s in &inputs.catalogue.standards {
-        let standard = &s.standard;
-        let Some(o) = outcomes.iter().find(|o| o.standard_id == standard.id) else {
-            continue;
-        };
-        let value = o.value.map_or_else(
-            || "[x]".to_string(),
-            |v| format_value(standard.value_format, v),
-        );
-        let critical = if standard.critical { " (critical)" } else { "" };
-        table.rows.push(vec![
-            Cell::text(format!("{}: {}{critical}", standard.id, standard.title)),
-            Cell::tagged(outcome_label(o.outcome), o.outcome.as_str()),
-            Cell::num(if o.outcome == Outcome::NotApplicable {
-                "[z]".into()
-            } else {
-                value
-            }),
-            Cell::num(if o.outcome == Outcome::NotApplicable {
-                "[z]".into()
-            } else {
-                peers.of_standard(&org.org_type, &standard.id)
-            }),
-            Cell::text(threshold_text(standard)),
-            Cell::text(if o.derived {
-                "Device inventory"
-            } else {
-                "Your return"
-            }),
-        ]);
-        if matches!(
-            o.outcome,
-            Outcome::NotMet | Outcome::PartiallyMet | Outcome::NotAssessed
-        ) {
-            remediation.push(Remedy {
-                id: standard.id.clone(),
-                title: standard.title.clone(),
-                outcome: outcome_label(o.outcome).to_string(),
-                tag: o.outcome.as_str().to_string(),
-                advice: if o.outcome == Outcome::NotAssessed {
-                    format!(
-                        "This standard could not be assessed because a measure it needs was missing or rejected: correct the issues listed below. {}",
-                        standard.remediation
-                    )
-                } else {
-                    standard.remediation.clone()
-                },
-            });
-        }
-    }
-    let mut issue_table = TableModel::new(
-        "issues",
-        "Validation issues in your files",
-        vec![
-            Cell::text("File"),
-            Cell::text("Measure"),
-            Cell::num("Line"),
-            Cell::text("Severity"),
-            Cell::text("Issue"),
-            Cell::text("What to change"),
-        ],
-    )
-    .when_empty("No issue was found in your files.");
-    for issue in issues {
-        issue_table.rows.push(vec![
-            Cell::text(issue.file.clone()),
-            Cell::text(issue.measure.clone()),
-            Cell::num(issue.line.map_or(String::new(), |l| l.to_string())),
-            Cell::tagged(issue.severity.as_str(), issue.severity.as_str()),
-            Cell::text(issue.message.clone()),
-            Cell::text(inputs.contract.codes.fix(issue.code)),
-        ]);
-    }
     let met = status.counts.get(&Outcome::Met).copied().unwrap_or(0);
     let applicable: usize = status
         .counts
@@ -258,12 +173,124 @@ pub fn build(
         late: status.late,
         due: due_in_words(dictionary.due_day),
         summary,
-        outcomes: table,
-        issues: issue_table,
-        remediation,
-        min_group: inputs.contract.dictionary.min_group,
+        outcomes: outcome_table(inputs, peers, org, outcomes, &page.period_label),
+        issues: issue_table(inputs, issues),
+        remediation: remedies(inputs, outcomes),
+        min_group: dictionary.min_group,
         page,
     }
+}
+
+/// One row per standard: outcome, value, the peers' median, threshold and source.
+fn outcome_table(
+    inputs: &Inputs,
+    peers: &Peers,
+    org: &Organisation,
+    outcomes: &[OutcomeRow],
+    period_label: &str,
+) -> TableModel {
+    let mut table = TableModel::new(
+        "outcomes",
+        format!("Your outcome for each standard, {period_label}"),
+        vec![
+            Cell::text("Standard"),
+            Cell::text("Outcome"),
+            Cell::num("Your value"),
+            Cell::num("Median of your peers"),
+            Cell::text("Threshold"),
+            Cell::text("Source"),
+        ],
+    )
+    .when_empty("No standard was assessed: no return was accepted.");
+    for s in &inputs.catalogue.standards {
+        let standard = &s.standard;
+        let Some(o) = outcomes.iter().find(|o| o.standard_id == standard.id) else {
+            continue;
+        };
+        let not_applicable = o.outcome == Outcome::NotApplicable;
+        let value = o.value.map_or_else(
+            || "[x]".to_string(),
+            |v| format_value(standard.value_format, v),
+        );
+        let critical = if standard.critical { " (critical)" } else { "" };
+        table.rows.push(vec![
+            Cell::text(format!("{}: {}{critical}", standard.id, standard.title)),
+            Cell::tagged(outcome_label(o.outcome), o.outcome.as_str()),
+            Cell::num(if not_applicable { "[z]".into() } else { value }),
+            Cell::num(if not_applicable {
+                "[z]".into()
+            } else {
+                peers.of_standard(&org.org_type, &standard.id)
+            }),
+            Cell::text(threshold_text(standard)),
+            Cell::text(if o.derived {
+                "Device inventory"
+            } else {
+                "Your return"
+            }),
+        ]);
+    }
+    table
+}
+
+/// The advice for each standard not met, partially met or not assessed.
+fn remedies(inputs: &Inputs, outcomes: &[OutcomeRow]) -> Vec<Remedy> {
+    let mut remediation = Vec::new();
+    for s in &inputs.catalogue.standards {
+        let standard = &s.standard;
+        let Some(o) = outcomes.iter().find(|o| o.standard_id == standard.id) else {
+            continue;
+        };
+        if !matches!(
+            o.outcome,
+            Outcome::NotMet | Outcome::PartiallyMet | Outcome::NotAssessed
+        ) {
+            continue;
+        }
+        remediation.push(Remedy {
+            id: standard.id.clone(),
+            title: standard.title.clone(),
+            outcome: outcome_label(o.outcome).to_string(),
+            tag: o.outcome.as_str().to_string(),
+            advice: if o.outcome == Outcome::NotAssessed {
+                format!(
+                    "This standard could not be assessed because a measure it needs was missing or rejected: correct the issues listed below. {}",
+                    standard.remediation
+                )
+            } else {
+                standard.remediation.clone()
+            },
+        });
+    }
+    remediation
+}
+
+/// The issues in the organisation's files, each with what to change.
+fn issue_table(inputs: &Inputs, issues: &[&Issue]) -> TableModel {
+    let mut table = TableModel::new(
+        "issues",
+        "Validation issues in your files",
+        vec![
+            Cell::text("File"),
+            Cell::text("Measure"),
+            Cell::num("Line"),
+            Cell::text("Severity"),
+            Cell::text("Issue"),
+            Cell::text("What to change"),
+        ],
+    )
+    .when_empty("No issue was found in your files.");
+    for issue in issues {
+        table.rows.push(vec![
+            Cell::text(issue.file.clone()),
+            Cell::text(issue.measure.clone()),
+            Cell::num(issue.line.map_or(String::new(), |l| l.to_string())),
+            Cell::tagged(issue.severity.as_str(), issue.severity.as_str()),
+            Cell::text(issue.message.clone()),
+            Cell::text(inputs.contract.codes.fix(issue.code)),
+        ]);
+    }
+    table
 }
 
 #[cfg(test)]
