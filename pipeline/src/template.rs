@@ -32,87 +32,104 @@ pub fn template(
     applicability: Applicability,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let text = Format::new().set_num_format("@");
     let header = Format::new()
         .set_bold()
         .set_border_bottom(FormatBorder::Thin)
         .set_background_color("D9E1F2");
-    let locked_note = Format::new().set_font_color("595959").set_text_wrap();
-    let date_format = Format::new().set_num_format("yyyy-mm-dd");
-
     let sheet = workbook.add_worksheet().set_name("Return")?;
     for (col, (name, width)) in COLUMNS.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *name, &header)?;
         sheet.set_column_width(col as u16, *width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-
-    let period_end = period.end();
-    let end = ExcelDateTime::from_ymd(
-        period_end.year() as u16,
-        period_end.month() as u8,
-        period_end.day() as u8,
-    )?;
-    let earliest = ExcelDateTime::from_ymd(2000, 1, 1)?;
     let measures: Vec<_> = dict
         .measures()
         .iter()
         .filter(|m| applicability.applies(dict, m))
         .collect();
     for (i, measure) in measures.iter().enumerate() {
-        let row = i as u32 + 1;
-        sheet.write_string_with_format(row, 0, org_code, &text)?;
-        sheet.write_string_with_format(row, 1, period.to_string(), &text)?;
-        sheet.write_string_with_format(row, 2, "", &text)?;
-        sheet.write_string(row, 3, &measure.name)?;
-        sheet.write_string(
-            row,
-            6,
-            format!("{}: {}", measure.label, measure.description),
-        )?;
-        let (validation, hint) = match measure.kind {
-            MeasureType::Count => (
-                DataValidation::new().allow_whole_number(DataValidationRule::Between(
-                    measure.min.min(i32::MAX as u64) as i32,
-                    i32::MAX,
-                )),
-                format!("A whole number, at least {}.", measure.min),
-            ),
-            MeasureType::Money => (
-                DataValidation::new()
-                    .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)),
-                "Pounds, 0 or more, at most two decimals.".to_string(),
-            ),
-            MeasureType::Bool => (
-                DataValidation::new().allow_list_strings(&["yes", "no"])?,
-                "Choose yes or no.".to_string(),
-            ),
-            MeasureType::Date => {
-                sheet.set_cell_format(row, VALUE_COL, &date_format)?;
-                (
-                    DataValidation::new()
-                        .allow_date(DataValidationRule::Between(earliest.clone(), end.clone())),
-                    format!("A date on or before {period_end}."),
-                )
-            }
-        };
-        let validation = validation
-            .set_input_title(truncate(&measure.label, 32))?
-            .set_input_message(truncate(&hint, 255))?
-            .set_error_title("Not a valid value")?
-            .set_error_message(truncate(&format!("{} {}", measure.name, hint), 255))?
-            .set_error_style(DataValidationErrorStyle::Stop);
-        sheet.add_data_validation(row, VALUE_COL, row, VALUE_COL, &validation)?;
+        measure_row(sheet, i as u32 + 1, measure, org_code, period)?;
     }
-    let last = measures.len() as u32;
     let submitted = DataValidation::new()
         .allow_text_length(DataValidationRule::Between(20, 35))
         .set_input_title("Submission time")?
         .set_input_message(
             "The time you send the return, with its zone, e.g. 2026-11-04T09:12:00Z",
         )?;
-    sheet.add_data_validation(1, 2, last, 2, &submitted)?;
+    sheet.add_data_validation(1, 2, measures.len() as u32, 2, &submitted)?;
+    guidance(&mut workbook, dict, org_code, period)?;
+    workbook.save_to_buffer()
+}
 
+/// One measure's row: the header columns filled in, and the spreadsheet's own validation of
+/// the value cell for the measure's type.
+fn measure_row(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    measure: &crate::contract::Measure,
+    org_code: &str,
+    period: Period,
+) -> Result<(), XlsxError> {
+    let text = Format::new().set_num_format("@");
+    sheet.write_string_with_format(row, 0, org_code, &text)?;
+    sheet.write_string_with_format(row, 1, period.to_string(), &text)?;
+    sheet.write_string_with_format(row, 2, "", &text)?;
+    sheet.write_string(row, 3, &measure.name)?;
+    sheet.write_string(
+        row,
+        6,
+        format!("{}: {}", measure.label, measure.description),
+    )?;
+    let period_end = period.end();
+    let (validation, hint) = match measure.kind {
+        MeasureType::Count => (
+            DataValidation::new().allow_whole_number(DataValidationRule::Between(
+                measure.min.min(i32::MAX as u64) as i32,
+                i32::MAX,
+            )),
+            format!("A whole number, at least {}.", measure.min),
+        ),
+        MeasureType::Money => (
+            DataValidation::new()
+                .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)),
+            "Pounds, 0 or more, at most two decimals.".to_string(),
+        ),
+        MeasureType::Bool => (
+            DataValidation::new().allow_list_strings(&["yes", "no"])?,
+            "Choose yes or no.".to_string(),
+        ),
+        MeasureType::Date => {
+            sheet.set_cell_format(row, VALUE_COL, &Format::new().set_num_format("yyyy-mm-dd"))?;
+            let end = ExcelDateTime::from_ymd(
+                period_end.year() as u16,
+                period_end.month() as u8,
+                period_end.day() as u8,
+            )?;
+            let earliest = ExcelDateTime::from_ymd(2000, 1, 1)?;
+            (
+                DataValidation::new().allow_date(DataValidationRule::Between(earliest, end)),
+                format!("A date on or before {period_end}."),
+            )
+        }
+    };
+    let validation = validation
+        .set_input_title(truncate(&measure.label, 32))?
+        .set_input_message(truncate(&hint, 255))?
+        .set_error_title("Not a valid value")?
+        .set_error_message(truncate(&format!("{} {}", measure.name, hint), 255))?
+        .set_error_style(DataValidationErrorStyle::Stop);
+    sheet.add_data_validation(row, VALUE_COL, row, VALUE_COL, &validation)?;
+    Ok(())
+}
+
+/// The `Guidance` sheet: how to fill in the return and when it is due.
+fn guidance(
+    workbook: &mut Workbook,
+    dict: &Dictionary,
+    org_code: &str,
+    period: Period,
+) -> Result<(), XlsxError> {
+    let note = Format::new().set_font_color("595959").set_text_wrap();
     let guide = workbook.add_worksheet().set_name("Guidance")?;
     guide.set_column_width(0, 110.0)?;
     let lines = [
@@ -125,9 +142,9 @@ pub fn template(
         "Check the file before sending it: baseline validate <file>.".to_string(),
     ];
     for (i, line) in lines.iter().enumerate() {
-        guide.write_string_with_format(i as u32, 0, line, &locked_note)?;
+        guide.write_string_with_format(i as u32, 0, line, &note)?;
     }
-    workbook.save_to_buffer()
+    Ok(())
 }
 
 fn truncate(text: &str, max: usize) -> String {
