@@ -334,21 +334,14 @@ pub fn generate(
 ) -> std::io::Result<(usize, usize, u64)> {
     let mut rng = Rng(plan.seed);
     let orgs = estate(plan, &mut rng);
-    fs_err::create_dir_all(root.join("reference"))?;
-    let mut reference =
-        String::from("org_code,org_name,org_type,region_code,region_name,icb_code\n");
-    for o in &orgs {
-        let (rc, rn) = REGIONS[o.region];
-        let _ = writeln!(
-            reference,
-            "{},{},{},{rc},{rn},{}",
-            o.code, o.name, o.kind, o.icb
-        );
-    }
-    fs_err::write(root.join("reference/organisations.csv"), reference)?;
+    write_reference(root, &orgs)?;
 
-    let (mut files, mut devices) = (0usize, 0u64);
-    let mut planted: Vec<Planted> = Vec::new();
+    let mut devices = 0u64;
+    let mut landing = Landing {
+        root,
+        files: 0,
+        planted: Vec::new(),
+    };
     let mut next_fault = 0usize;
     let mut buffer = String::new();
     for back in (0..plan.periods).rev() {
@@ -356,54 +349,9 @@ pub fn generate(
         for _ in 0..back {
             period = period.previous();
         }
-        let dir = root.join("landing").join(period.to_string());
-        fs_err::create_dir_all(&dir)?;
-        let mut write = |relative: String, bytes: &[u8]| -> std::io::Result<String> {
-            let path = root.join("landing").join(&relative);
-            if let Some(parent) = path.parent() {
-                fs_err::create_dir_all(parent)?;
-            }
-            fs_err::write(path, bytes)?;
-            files += 1;
-            Ok(relative)
-        };
+        fs_err::create_dir_all(root.join("landing").join(period.to_string()))?;
         if plan.fault_rate > 0.0 {
-            // Two faults of the whole batch: a file named like nothing Baseline reads, and a
-            // return from an organisation the reference table does not know.
-            let letter = write(
-                format!("{period}/covering-letter-{period}.txt"),
-                b"Please find our return attached.\n",
-            )?;
-            planted.push(Planted {
-                file: letter,
-                org_code: String::new(),
-                code: "unrecognised_file",
-            });
-            let stranger = (0..36 * 36)
-                .map(|i| format!("R{}{}", ALNUM[i / 36] as char, ALNUM[i % 36] as char))
-                .find(|c| orgs.binary_search_by(|o| o.code.as_str().cmp(c)).is_err());
-            if let (Some(code), Some(model)) = (stranger, orgs.first()) {
-                let org = Org {
-                    code,
-                    name: String::new(),
-                    kind: model.kind.clone(),
-                    region: 0,
-                    icb: model.icb.clone(),
-                    devices: model.devices,
-                    quality: 1.0,
-                };
-                let values = measures(&org, period, None, dict, &mut rng, None).0;
-                let submitted = submitted_at(period, 3, &mut rng);
-                let file = write(
-                    format!("{period}/{}_{period}_return.json", org.code),
-                    &render_return("json", &org.code, period, &submitted, &values),
-                )?;
-                planted.push(Planted {
-                    file,
-                    org_code: org.code.clone(),
-                    code: "unknown_org",
-                });
-            }
+            plant_batch_faults(&mut landing, &orgs, period, dict, &mut rng)?;
         }
         let mut empty_planted = false;
         for (i, org) in orgs.iter().enumerate() {
@@ -419,43 +367,17 @@ pub fn generate(
             if silent && fault != Some("inventory_without_return") {
                 continue; // non-response
             }
-            let mut plant = |file: &str, code: &'static str| {
-                planted.push(Planted {
-                    file: file.to_string(),
-                    org_code: org.code.clone(),
-                    code,
-                });
-            };
+            let org_code = org.code.as_str();
             buffer.clear();
             let derived = with_inventory.then(|| inventory(org, period, &mut rng, &mut buffer));
             let mut inventory_used = derived.is_some();
-            if derived.is_some() {
-                if fault == Some("inventory_invalid") {
-                    buffer = buffer.replacen(",endpoint,", ",printer,", 1);
-                    inventory_used = false;
-                }
-                if fault == Some("unknown_os") {
-                    // An operating system missing from the lifecycle table: it counts as
-                    // unsupported, so the derived figures move by one device.
-                    if let Some(at) = buffer.find(",endpoint,") {
-                        let start = at + ",endpoint,".len();
-                        let end = start + buffer[start..].find(',').unwrap_or(0);
-                        buffer.replace_range(start..end, "Plan 9");
-                    }
-                }
-                let file = write(
-                    format!("{period}/{}_{period}_inventory.csv", org.code),
-                    buffer.as_bytes(),
-                )?;
-                devices += derived.map_or(0, |m| m[0] + m[4]);
-                match fault {
-                    Some("inventory_invalid") => plant(&file, "invalid_value"),
-                    Some("unknown_os") => plant(&file, "unknown_os"),
-                    Some("inventory_without_return") => {
-                        plant(&file, "inventory_without_return");
-                        continue;
-                    }
-                    _ => {}
+            if let Some(m) = derived {
+                let file = format!("{period}/{org_code}_{period}_inventory.csv");
+                inventory_used =
+                    write_inventory(&mut landing, &file, org_code, &mut buffer, fault)?;
+                devices += m[0] + m[4];
+                if fault == Some("inventory_without_return") {
+                    continue;
                 }
             }
             if fault == Some("inventory_without_return") {
@@ -484,105 +406,332 @@ pub fn generate(
             let name = format!("{}_{period}_return.{format}", org.code);
             let mut bytes = render_return(format, &org.code, period, &submitted, &values);
             let mut codes: Vec<&'static str> = measure_fault.into_iter().collect();
-            match (fault, format) {
-                (Some("late"), _) => codes.push("late_submission"),
-                (Some("discrepancy"), _) if inventory_used => codes.push("discrepancy"),
-                (Some("missing_field"), "json") => {
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    let kept: Vec<&str> = text
-                        .lines()
-                        .filter(|l| !l.contains("\"submitted_at\""))
-                        .collect();
-                    bytes = (kept.join("\n") + "\n").into_bytes();
-                    codes.push("missing_field");
-                }
-                (Some("missing_field"), _) => {
-                    bytes = render_return(format, &org.code, period, "", &values);
-                    codes.push("missing_field");
-                }
-                (Some("truncated"), "csv") => {
-                    // Half a CSV may still parse; bytes that are not UTF-8 never do.
-                    let middle = bytes.len() / 2;
-                    bytes.splice(middle..middle, [0xFF, 0xFE]);
-                    codes.push("unreadable_file");
-                }
-                (Some("truncated"), _) => {
-                    bytes.truncate(bytes.len() / 2);
-                    codes.push("unreadable_file");
-                }
-                (Some("empty"), _) => {
-                    bytes.clear();
-                    codes.push("empty_file");
-                }
-                (Some("period_mismatch"), _) => {
-                    bytes =
-                        render_return(format, &org.code, period.previous(), &submitted, &values);
-                    codes.extend(["period_mismatch", "filename_mismatch"]);
-                }
-                (Some("inconsistent_header"), "csv") => {
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    let last = text.trim_end().rfind(&submitted).unwrap_or(0);
-                    let changed = format!(
-                        "{}{}{}",
-                        &text[..last],
-                        submitted.replace(":00Z", ":30Z"),
-                        &text[last + submitted.len()..]
-                    );
-                    bytes = changed.into_bytes();
-                    codes.push("inconsistent_header");
-                }
-                (Some("inconsistent_header" | "invalid_submitted_at"), _) => {
-                    bytes = render_return(
-                        format,
-                        &org.code,
-                        period,
-                        submitted.trim_end_matches('Z'),
-                        &values,
-                    );
-                    codes.push("invalid_submitted_at");
-                }
-                _ => {}
-            }
-            let file = write(format!("{period}/{name}"), &bytes)?;
+            codes.extend(plant_in_return(
+                fault,
+                inventory_used,
+                (format, &org.code, period),
+                &submitted,
+                &values,
+                &mut bytes,
+            ));
+            let file = landing.write(format!("{period}/{name}"), &bytes)?;
             for code in codes {
-                plant(&file, code);
+                landing.plant(&file, org_code, code);
             }
-            match fault {
-                Some("duplicate_file") => {
-                    let copy = write(format!("{period}/copies/{name}"), &bytes)?;
-                    plant(&copy, "duplicate_file");
-                }
-                Some("resubmission") => {
-                    // Every generated submission is at 08:00 or later: this one came first.
-                    let earlier = format!("{}-01T07:00:00Z", period.next());
-                    let first = write(
-                        format!("{period}/superseded/{name}"),
-                        &render_return(format, &org.code, period, &earlier, &values),
-                    )?;
-                    plant(&first, "superseded");
-                }
-                Some("conflicting") => {
-                    let mut other = values.clone();
-                    if let Some(v) = other.iter_mut().find(|(k, _)| k == "staff_total") {
-                        v.1 = format!("{}", v.1.parse::<u64>().unwrap_or(0) + 1);
-                    }
-                    let second = write(
-                        format!("{period}/conflict/{name}"),
-                        &render_return(format, &org.code, period, &submitted, &other),
-                    )?;
-                    plant(&file, "conflicting_resubmission");
-                    plant(&second, "conflicting_resubmission");
-                }
-                _ => {}
-            }
+            write_copies(
+                &mut landing,
+                fault,
+                (&file, &bytes),
+                (format, org_code, period),
+                &submitted,
+                &values,
+            )?;
         }
     }
     let mut table = String::from("file,org_code,code\n");
-    for p in &planted {
+    for p in &landing.planted {
         let _ = writeln!(table, "{},{},{}", p.file, p.org_code, p.code);
     }
     fs_err::write(root.join("faults.csv"), table)?;
-    Ok((orgs.len(), files, devices))
+    Ok((orgs.len(), landing.files, devices))
+}
+
+/// Plants the return's own fault in its bytes (a missing field, truncation, another period,
+/// a header that disagrees...) and gives the codes it must raise.
+fn plant_in_return(
+    fault: Option<&str>,
+    inventory_used: bool,
+    (format, org_code, period): (&str, &str, Period),
+    submitted: &str,
+    values: &[(String, String)],
+    bytes: &mut Vec<u8>,
+) -> Vec<&'static str> {
+    let mut codes = Vec::new();
+    match (fault, format) {
+        (Some("late"), _) => codes.push("late_submission"),
+        (Some("discrepancy"), _) if inventory_used => codes.push("discrepancy"),
+        (Some("missing_field"), "json") => {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let kept: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.contains("\"submitted_at\""))
+                .collect();
+            *bytes = (kept.join("\n") + "\n").into_bytes();
+            codes.push("missing_field");
+        }
+        (Some("missing_field"), _) => {
+            *bytes = render_return(format, org_code, period, "", values);
+            codes.push("missing_field");
+        }
+        (Some("truncated"), "csv") => {
+            // Half a CSV may still parse; bytes that are not UTF-8 never do.
+            let middle = bytes.len() / 2;
+            bytes.splice(middle..middle, [0xFF, 0xFE]);
+            codes.push("unreadable_file");
+        }
+        (Some("truncated"), _) => {
+            bytes.truncate(bytes.len() / 2);
+            codes.push("unreadable_file");
+        }
+        (Some("empty"), _) => {
+            bytes.clear();
+            codes.push("empty_file");
+        }
+        (Some("period_mismatch"), _) => {
+            *bytes = render_return(format, org_code, period.previous(), submitted, values);
+            codes.extend(["period_mismatch", "filename_mismatch"]);
+        }
+        (Some("inconsistent_header"), "csv") => {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let last = text.trim_end().rfind(&submitted).unwrap_or(0);
+            let changed = format!(
+                "{}{}{}",
+                &text[..last],
+                submitted.replace(":00Z", ":30Z"),
+                &text[last + submitted.len()..]
+            );
+            *bytes = changed.into_bytes();
+            codes.push("inconsistent_header");
+        }
+        (Some("inconsistent_header" | "invalid_submitted_at"), _) => {
+            *bytes = render_return(
+                format,
+                org_code,
+                period,
+                submitted.trim_end_matches('Z'),
+                values,
+            );
+            codes.push("invalid_submitted_at");
+        }
+        _ => {}
+    }
+    codes
+}
+
+/// The landing zone being written, and every fault planted in it (`faults.csv`).
+struct Landing<'r> {
+    root: &'r Path,
+    files: usize,
+    planted: Vec<Planted>,
+}
+
+impl Landing<'_> {
+    /// Writes `relative` under `landing/`; returns it.
+    fn write(&mut self, relative: String, bytes: &[u8]) -> std::io::Result<String> {
+        let path = self.root.join("landing").join(&relative);
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(path, bytes)?;
+        self.files += 1;
+        Ok(relative)
+    }
+
+    fn plant(&mut self, file: &str, org_code: &str, code: &'static str) {
+        self.planted.push(Planted {
+            file: file.to_string(),
+            org_code: org_code.to_string(),
+            code,
+        });
+    }
+}
+
+/// Two faults of the whole batch: a file named like nothing Baseline reads, and a return from
+/// an organisation the reference table does not know.
+fn plant_batch_faults(
+    landing: &mut Landing,
+    orgs: &[Org],
+    period: Period,
+    dict: &Dictionary,
+    rng: &mut Rng,
+) -> std::io::Result<()> {
+    // Two faults of the whole batch: a file named like nothing Baseline reads, and a
+    // return from an organisation the reference table does not know.
+    let letter = landing.write(
+        format!("{period}/covering-letter-{period}.txt"),
+        b"Please find our return attached.\n",
+    )?;
+    landing.plant(&letter, "", "unrecognised_file");
+    let stranger = (0..36 * 36)
+        .map(|i| format!("R{}{}", ALNUM[i / 36] as char, ALNUM[i % 36] as char))
+        .find(|c| orgs.binary_search_by(|o| o.code.as_str().cmp(c)).is_err());
+    if let (Some(code), Some(model)) = (stranger, orgs.first()) {
+        let org = Org {
+            code,
+            name: String::new(),
+            kind: model.kind.clone(),
+            region: 0,
+            icb: model.icb.clone(),
+            devices: model.devices,
+            quality: 1.0,
+        };
+        let values = measures(&org, period, None, dict, rng, None).0;
+        let submitted = submitted_at(period, 3, rng);
+        let file = landing.write(
+            format!("{period}/{}_{period}_return.json", org.code),
+            &render_return("json", &org.code, period, &submitted, &values),
+        )?;
+        landing.plant(&file, &org.code, "unknown_org");
+    }
+    Ok(())
+}
+
+/// Plants a measure-level fault in the values (a bad value, a part over its whole, a missing,
+/// unknown, late-dated or repeated measure); gives the code it must raise.
+#[allow(clippy::too_many_arguments)]
+fn plant_in_measures(
+    values: &mut Vec<(String, String)>,
+    fault: Option<&str>,
+    org: &Org,
+    period: Period,
+    derived: Option<[u64; 7]>,
+    endpoints: u64,
+    dict: &Dictionary,
+    rng: &mut Rng,
+) -> Option<&'static str> {
+    let pick = |rng: &mut Rng, n: usize| rng.below(n as u64) as usize;
+    match fault {
+        Some("invalid_value") => {
+            let i = pick(rng, values.len());
+            values[i].1 = "twelve".into();
+            Some("invalid_value")
+        }
+        Some("inconsistent") => {
+            values[1].1 = (endpoints + 5).to_string();
+            Some("inconsistent")
+        }
+        Some("missing_measure") => {
+            // Only a measure whose absence is an error: required of this type and not
+            // supplied by an accepted inventory.
+            let eligible: Vec<usize> = (0..values.len())
+                .filter(|&i| {
+                    dict.get(&values[i].0).is_some_and(|m| {
+                        m.required
+                            && dict.org_types.in_group(&m.applies_to, &org.kind)
+                            && !(derived.is_some() && m.derive.is_some())
+                    })
+                })
+                .collect();
+            (!eligible.is_empty()).then(|| {
+                values.remove(eligible[pick(rng, eligible.len())]);
+                "missing_measure"
+            })
+        }
+        Some("unknown_measure") => {
+            values.push(("endpoints_on_windows_xp".into(), "3".into()));
+            Some("unknown_measure")
+        }
+        Some("date_after_period_end") => {
+            values
+                .iter_mut()
+                .find(|(k, _)| k.ends_with("_on"))
+                .map(|v| {
+                    v.1 = (period.end() + chrono::Duration::days(3))
+                        .format("%Y-%m-%d")
+                        .to_string();
+                    "date_after_period_end"
+                })
+        }
+        Some("duplicate_measure") => {
+            let copy = values[0].clone();
+            values.push(copy);
+            Some("duplicate_measure")
+        }
+        _ => None,
+    }
+}
+
+/// Writes an organisation's inventory with its fault planted (a bad device class, an unknown
+/// operating system); false when the fault makes the inventory unusable.
+fn write_inventory(
+    landing: &mut Landing,
+    file: &str,
+    org_code: &str,
+    buffer: &mut String,
+    fault: Option<&str>,
+) -> std::io::Result<bool> {
+    let mut usable = true;
+    if fault == Some("inventory_invalid") {
+        *buffer = buffer.replacen(",endpoint,", ",printer,", 1);
+        usable = false;
+    }
+    if fault == Some("unknown_os") {
+        // An operating system missing from the lifecycle table: it counts as unsupported, so
+        // the derived figures move by one device.
+        if let Some(at) = buffer.find(",endpoint,") {
+            let start = at + ",endpoint,".len();
+            let end = start + buffer[start..].find(',').unwrap_or(0);
+            buffer.replace_range(start..end, "Plan 9");
+        }
+    }
+    let file = landing.write(file.to_string(), buffer.as_bytes())?;
+    match fault {
+        Some("inventory_invalid") => landing.plant(&file, org_code, "invalid_value"),
+        Some("unknown_os") => landing.plant(&file, org_code, "unknown_os"),
+        Some("inventory_without_return") => {
+            landing.plant(&file, org_code, "inventory_without_return");
+        }
+        _ => {}
+    }
+    Ok(usable)
+}
+
+/// The other files a fault needs beside the return: a byte-equal copy, an earlier return it
+/// supersedes, or a conflicting one.
+fn write_copies(
+    landing: &mut Landing,
+    fault: Option<&str>,
+    (file, bytes): (&str, &[u8]),
+    (format, org_code, period): (&str, &str, Period),
+    submitted: &str,
+    values: &[(String, String)],
+) -> std::io::Result<()> {
+    let name = format!("{org_code}_{period}_return.{format}");
+    match fault {
+        Some("duplicate_file") => {
+            let copy = landing.write(format!("{period}/copies/{name}"), bytes)?;
+            landing.plant(&copy, org_code, "duplicate_file");
+        }
+        Some("resubmission") => {
+            // Every generated submission is at 08:00 or later: this one came first.
+            let earlier = format!("{}-01T07:00:00Z", period.next());
+            let first = landing.write(
+                format!("{period}/superseded/{name}"),
+                &render_return(format, org_code, period, &earlier, values),
+            )?;
+            landing.plant(&first, org_code, "superseded");
+        }
+        Some("conflicting") => {
+            let mut other = values.to_vec();
+            if let Some(v) = other.iter_mut().find(|(k, _)| k == "staff_total") {
+                v.1 = format!("{}", v.1.parse::<u64>().unwrap_or(0) + 1);
+            }
+            let second = landing.write(
+                format!("{period}/conflict/{name}"),
+                &render_return(format, org_code, period, submitted, &other),
+            )?;
+            landing.plant(file, org_code, "conflicting_resubmission");
+            landing.plant(&second, org_code, "conflicting_resubmission");
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Writes `reference/organisations.csv` for the estate.
+fn write_reference(root: &Path, orgs: &[Org]) -> std::io::Result<()> {
+    fs_err::create_dir_all(root.join("reference"))?;
+    let mut reference =
+        String::from("org_code,org_name,org_type,region_code,region_name,icb_code\n");
+    for o in orgs {
+        let (rc, rn) = REGIONS[o.region];
+        let _ = writeln!(
+            reference,
+            "{},{},{},{rc},{rn},{}",
+            o.code, o.name, o.kind, o.icb
+        );
+    }
+    fs_err::write(root.join("reference/organisations.csv"), reference)
 }
 
 /// The return's measures as text, consistent with the inventory where there is one.
@@ -678,55 +827,7 @@ fn measures(
         };
         values.push((measure.name.clone(), value));
     }
-    let pick = |rng: &mut Rng, n: usize| rng.below(n as u64) as usize;
-    let planted =
-        match fault {
-            Some("invalid_value") => {
-                let i = pick(rng, values.len());
-                values[i].1 = "twelve".into();
-                Some("invalid_value")
-            }
-            Some("inconsistent") => {
-                values[1].1 = (m[0] + 5).to_string();
-                Some("inconsistent")
-            }
-            Some("missing_measure") => {
-                // Only a measure whose absence is an error: required of this type and not
-                // supplied by an accepted inventory.
-                let eligible: Vec<usize> = (0..values.len())
-                    .filter(|&i| {
-                        dict.get(&values[i].0).is_some_and(|m| {
-                            m.required
-                                && dict.org_types.in_group(&m.applies_to, &org.kind)
-                                && !(derived.is_some() && m.derive.is_some())
-                        })
-                    })
-                    .collect();
-                (!eligible.is_empty()).then(|| {
-                    values.remove(eligible[pick(rng, eligible.len())]);
-                    "missing_measure"
-                })
-            }
-            Some("unknown_measure") => {
-                values.push(("endpoints_on_windows_xp".into(), "3".into()));
-                Some("unknown_measure")
-            }
-            Some("date_after_period_end") => values
-                .iter_mut()
-                .find(|(k, _)| k.ends_with("_on"))
-                .map(|v| {
-                    v.1 = (period.end() + chrono::Duration::days(3))
-                        .format("%Y-%m-%d")
-                        .to_string();
-                    "date_after_period_end"
-                }),
-            Some("duplicate_measure") => {
-                let copy = values[0].clone();
-                values.push(copy);
-                Some("duplicate_measure")
-            }
-            _ => None,
-        };
+    let planted = plant_in_measures(&mut values, fault, org, period, derived, m[0], dict, rng);
     (values, planted)
 }
 
