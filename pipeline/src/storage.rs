@@ -199,8 +199,22 @@ impl Location {
         Ok(entries)
     }
 
-    /// The names of the folders directly below the location.
+    /// The names of the folders directly below the location. On local disk a link counts
+    /// as a folder, broken or not (published periods are links), and is not followed.
     pub async fn folders(&self) -> Result<Vec<String>, StorageError> {
+        if let Some(root) = &self.local {
+            let mut names = Vec::new();
+            let listing = fs_err::read_dir(root).map_err(|e| self.io_error("list", "", e))?;
+            for item in listing {
+                let item = item.map_err(|e| self.io_error("list", "", e))?;
+                let kind = item.file_type().map_err(|e| self.io_error("list", "", e))?;
+                if kind.is_dir() || kind.is_symlink() {
+                    names.push(item.file_name().to_string_lossy().into_owned());
+                }
+            }
+            names.sort();
+            return Ok(names);
+        }
         let prefix = (!self.root.as_ref().is_empty()).then_some(&self.root);
         let listing = self
             .store

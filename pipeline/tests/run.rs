@@ -420,3 +420,43 @@ fn parquet_tables_have_typed_columns() {
         "counts are numbers"
     );
 }
+
+/// Guards: an earlier period that could not be read was silently left out of the trends, and
+/// a damaged pointer or link was silently replaced by a default path.
+#[test]
+fn an_unreadable_earlier_period_is_a_warning_not_a_silence() {
+    let out = tempfile::tempdir().unwrap();
+    let samples = workspace().join("data-samples");
+    let contract = contract();
+    let run = |period: &str| {
+        run_batch(
+            local(&samples.join("landing")),
+            local(out.path()),
+            Some(period),
+            orgs(&samples.join("reference/organisations.csv"), &contract),
+            Limits::default(),
+        )
+    };
+    run("2026-08");
+    run("2026-09");
+    // 2026-09's figures damaged, 2026-08's link pointing nowhere.
+    let september = std::fs::canonicalize(out.path().join("2026-09")).unwrap();
+    std::fs::write(september.join("figures.json"), "{ not json").unwrap();
+    std::fs::remove_file(out.path().join("2026-08")).unwrap();
+    std::os::unix::fs::symlink(".runs/2026-08/missing", out.path().join("2026-08")).unwrap();
+    let output = run("2026-10");
+    let warnings = output.summary.warnings.join("\n");
+    assert!(
+        warnings.contains("2026-09 is left out of the trends") && warnings.contains("not valid"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("2026-08 is left out of the trends"),
+        "{warnings}"
+    );
+    let trends = read_csv(&std::fs::read(out.path().join("2026-10/tables/trends.csv")).unwrap());
+    assert!(
+        trends[1..].iter().all(|r| r[0] == "2026-10"),
+        "only this period is trended"
+    );
+}

@@ -4,6 +4,8 @@
 // Tests read and write plain files and unwrap: a failure is a failed test.
 #![allow(clippy::disallowed_methods, clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -100,5 +102,16 @@ fn list_prints_the_edition_in_force() {
             && text.contains("MEDDEV-ISOLATION"),
         "{text}"
     );
-    assert_eq!(text.lines().filter(|l| l.starts_with("  ")).count(), 12);
+    let contract = common::contract();
+    let catalogue = baseline::run::catalogue_for(
+        &common::workspace().join("schemas/standards"),
+        &contract,
+        "2026-10".parse().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("  ")).count(),
+        catalogue.standards.len(),
+        "one line per standard in force"
+    );
 }
