@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
 
-use crate::aggregate::{self, GapRow, PeriodFigures, insights};
+use crate::aggregate::{self, GapRow, Insights, PeriodFigures, insights};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations};
 use crate::crash::{self, CrashPoint};
@@ -166,10 +166,12 @@ impl Timings {
     }
 }
 
-/// The outputs of the aggregate stage: the gaps, the trend series and the figure tables.
+/// The outputs of the aggregate stage: the gaps, the trend series, the typed figures and the
+/// figure tables written from them.
 struct Figures {
     gaps: Vec<GapRow>,
     series: Vec<(Period, PeriodFigures)>,
+    insights: Insights,
     /// trends, non-response, data quality, risk and spend.
     tables: Vec<(&'static str, Table)>,
 }
@@ -239,6 +241,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         assessment: &assessment,
         gaps: &figures.gaps,
         series: &figures.series,
+        insights: &figures.insights,
         tables: &tables.all(),
     })?;
     tracing::info!(files = reports.len(), "rendered the reports");
@@ -476,20 +479,22 @@ fn aggregate_period(
     let gaps = aggregate::gaps(assessment, &config.orgs, &order).map_err(compute("gaps"))?;
     series.push((period, PeriodFigures::of_run(&gaps, assessment)));
     let (contract, orgs) = (&config.contract, &config.orgs);
+    let figures = Insights {
+        non_response: insights::non_response(assessment, orgs),
+        data_quality: insights::data_quality(validated),
+        risks: insights::risks(validated, assessment, contract, derived),
+    };
     let tables = vec![
         ("trends", insights::trends_table(&series)),
         (
             "non_response",
-            insights::non_response_table(period, assessment, orgs),
+            insights::non_response_table(period, &figures.non_response),
         ),
         (
             "data_quality",
-            insights::data_quality_table(period, validated),
+            insights::data_quality_table(period, &figures.data_quality),
         ),
-        (
-            "risk",
-            insights::risk_table(period, validated, assessment, contract, orgs, derived),
-        ),
+        ("risk", insights::risk_table(period, &figures.risks, orgs)),
         (
             "spend",
             insights::spend_table(period, validated, assessment, contract),
@@ -498,6 +503,7 @@ fn aggregate_period(
     Ok(Figures {
         gaps,
         series,
+        insights: figures,
         tables,
     })
 }

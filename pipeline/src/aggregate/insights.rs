@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::GapRow;
+use super::{GapRow, GroupKind};
 use crate::assess::{Assessment, Outcome, Status};
 use crate::contract::{Code, Contract, Organisations, Severity};
 pub use crate::format::pct;
@@ -124,26 +124,49 @@ fn change(now: &str, before: &str) -> (String, String) {
     }
 }
 
-/// `tables/non_response.csv`: organisations expected, with an accepted return and without, by
-/// region and by type, and nationally.
-pub fn non_response_table(period: Period, assessment: &Assessment, orgs: &Organisations) -> Table {
-    let mut groups: BTreeMap<(usize, String), (u64, u64)> = BTreeMap::new();
+/// Organisations expected in a group, and how many made a return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonResponse {
+    pub group_kind: GroupKind,
+    pub group_code: String,
+    pub orgs: u64,
+    pub submitted: u64,
+}
+
+/// Non-response nationally, by region and by type, in that order, codes sorted.
+pub fn non_response(assessment: &Assessment, orgs: &Organisations) -> Vec<NonResponse> {
+    let mut groups: BTreeMap<(GroupKind, String), (u64, u64)> = BTreeMap::new();
     for s in &assessment.status {
         let Some(org) = orgs.get(&s.org_code) else {
             continue;
         };
         let submitted = u64::from(s.status != Status::NotSubmitted);
         for key in [
-            (0, "national".to_string()),
-            (1, org.region_code.clone()),
-            (2, org.org_type.clone()),
+            (GroupKind::National, "national".to_string()),
+            (GroupKind::Region, org.region_code.clone()),
+            (GroupKind::OrgType, org.org_type.clone()),
         ] {
             let entry = groups.entry(key).or_default();
             entry.0 += 1;
             entry.1 += submitted;
         }
     }
-    let kinds = ["national", "region", "org_type"];
+    groups
+        .into_iter()
+        .map(
+            |((group_kind, group_code), (orgs, submitted))| NonResponse {
+                group_kind,
+                group_code,
+                orgs,
+                submitted,
+            },
+        )
+        .collect()
+}
+
+/// `tables/non_response.csv`: organisations expected, with an accepted return and without, by
+/// region and by type, and nationally.
+pub fn non_response_table(period: Period, rows: &[NonResponse]) -> Table {
     Table {
         columns: vec![
             "period",
@@ -154,25 +177,35 @@ pub fn non_response_table(period: Period, assessment: &Assessment, orgs: &Organi
             "not_submitted",
             "pct_submitted",
         ],
-        rows: groups
-            .into_iter()
-            .map(|((kind, code), (n, submitted))| {
+        rows: rows
+            .iter()
+            .map(|r| {
                 vec![
                     period.to_string(),
-                    kinds[kind].to_string(),
-                    code,
-                    n.to_string(),
-                    submitted.to_string(),
-                    (n - submitted).to_string(),
-                    pct(submitted, n),
+                    r.group_kind.as_str().to_string(),
+                    r.group_code.clone(),
+                    r.orgs.to_string(),
+                    r.submitted.to_string(),
+                    (r.orgs - r.submitted).to_string(),
+                    pct(r.submitted, r.orgs),
                 ]
             })
             .collect(),
     }
 }
 
-/// `tables/data_quality.csv`: how clean the period's submissions were.
-pub fn data_quality_table(period: Period, validated: &Validated) -> Table {
+/// One indicator of how clean the period's submissions were: a count out of a base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualityIndicator {
+    pub indicator: &'static str,
+    pub count: u64,
+    pub base: u64,
+    /// What the base is; empty when the count is not a share of anything.
+    pub base_description: &'static str,
+}
+
+/// How clean the period's submissions were.
+pub fn data_quality(validated: &Validated) -> Vec<QualityIndicator> {
     let returns: Vec<_> = validated
         .files
         .iter()
@@ -242,6 +275,20 @@ pub fn data_quality_table(period: Period, validated: &Validated) -> Table {
             "of inventories used",
         ),
     ];
+    rows.iter()
+        .map(
+            |&(indicator, count, base, base_description)| QualityIndicator {
+                indicator,
+                count,
+                base,
+                base_description,
+            },
+        )
+        .collect()
+}
+
+/// `tables/data_quality.csv`.
+pub fn data_quality_table(period: Period, rows: &[QualityIndicator]) -> Table {
     Table {
         columns: vec![
             "period",
@@ -253,36 +300,34 @@ pub fn data_quality_table(period: Period, validated: &Validated) -> Table {
         ],
         rows: rows
             .iter()
-            .map(|(name, n, base, what)| {
+            .map(|r| {
                 vec![
                     period.to_string(),
-                    name.to_string(),
-                    n.to_string(),
-                    base.to_string(),
-                    if what.is_empty() {
+                    r.indicator.to_string(),
+                    r.count.to_string(),
+                    r.base.to_string(),
+                    if r.base_description.is_empty() {
                         String::new()
                     } else {
-                        pct(*n, *base)
+                        pct(r.count, r.base)
                     },
-                    what.to_string(),
+                    r.base_description.to_string(),
                 ]
             })
             .collect(),
     }
 }
 
-/// `tables/risk.csv`: the organisations where the WannaCry risks concentrate, as
+/// The organisations where the WannaCry risks concentrate (`tables/risk.csv`), as
 /// `schemas/insights.toml` declares the risks (unsupported medical devices not all isolated,
 /// both patching and unsupported systems not met). Names organisations: for national bodies
 /// only, never the public report.
-pub fn risk_table(
-    period: Period,
+pub fn risks(
     validated: &Validated,
     assessment: &Assessment,
     contract: &Contract,
-    orgs: &Organisations,
     derived: &super::super::assess::evidence::Derived,
-) -> Table {
+) -> Vec<RiskRow> {
     let mut rows = Vec::new();
     let returns: BTreeMap<&str, &crate::validate::AcceptedReturn> = validated
         .returns
@@ -307,9 +352,6 @@ pub fn risk_table(
     };
     for ret in &validated.returns {
         let org = ret.org_code.as_str();
-        let Some(reference) = orgs.get(org) else {
-            continue;
-        };
         for risk in &contract.insights.risk {
             let detail = match (&risk.whole, &risk.part) {
                 (Some(whole), Some(part)) => match (count(org, whole), count(org, part)) {
@@ -327,18 +369,43 @@ pub fn risk_table(
                     .then(|| risk.detail.clone()),
             };
             if let Some(detail) = detail {
-                rows.push(vec![
-                    period.to_string(),
-                    org.to_string(),
-                    reference.org_name.clone(),
-                    reference.org_type.clone(),
-                    reference.region_code.clone(),
-                    risk.id.clone(),
+                rows.push(RiskRow {
+                    org_code: org.to_string(),
+                    risk: risk.id.clone(),
                     detail,
-                ]);
+                });
             }
         }
     }
+    rows
+}
+
+/// One organisation where one of the risks concentrates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskRow {
+    pub org_code: String,
+    /// The risk's id in `schemas/insights.toml`.
+    pub risk: String,
+    pub detail: String,
+}
+
+/// `tables/risk.csv`, with each organisation's name, type and region.
+pub fn risk_table(period: Period, rows: &[RiskRow], orgs: &Organisations) -> Table {
+    let rows = rows
+        .iter()
+        .filter_map(|r| {
+            let org = orgs.get(&r.org_code)?;
+            Some(vec![
+                period.to_string(),
+                r.org_code.clone(),
+                org.org_name.clone(),
+                org.org_type.clone(),
+                org.region_code.clone(),
+                r.risk.clone(),
+                r.detail.clone(),
+            ])
+        })
+        .collect();
     Table {
         columns: vec![
             "period",

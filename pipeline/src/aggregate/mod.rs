@@ -3,7 +3,15 @@
 
 pub mod insights;
 
-pub use insights::PeriodFigures;
+pub use insights::{NonResponse, PeriodFigures, QualityIndicator, RiskRow};
+
+/// The figures the reports draw on beyond the gaps, typed.
+#[derive(Debug, Clone, Default)]
+pub struct Insights {
+    pub non_response: Vec<NonResponse>,
+    pub data_quality: Vec<QualityIndicator>,
+    pub risks: Vec<RiskRow>,
+}
 
 use polars::prelude::*;
 

@@ -70,17 +70,10 @@ pub struct Inputs<'a> {
     pub gaps: &'a [GapRow],
     /// National figures of every published period up to and including this one.
     pub series: &'a [(Period, PeriodFigures)],
+    /// Non-response, data quality and risk, typed.
+    pub insights: &'a crate::aggregate::Insights,
     /// Every table the run wrote, by name, in the order the workbook lists them.
     pub tables: &'a [(&'a str, &'a Table)],
-}
-
-impl Inputs<'_> {
-    pub fn table(&self, name: &str) -> Option<&Table> {
-        self.tables
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| *t)
-    }
 }
 
 /// A headline number in a box.

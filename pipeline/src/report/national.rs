@@ -501,26 +501,23 @@ fn non_response(inputs: &Inputs, facts: &Facts) -> TableModel {
             Cell::num("Percentage responding"),
         ],
     );
-    let Some(t) = inputs.table("non_response") else {
-        return table;
-    };
-    for row in &t.rows {
-        let name = match row[1].as_str() {
-            "national" => "England".to_string(),
-            "region" => facts.region_name(&row[2]),
-            _ => inputs
+    for row in &inputs.insights.non_response {
+        let name = match row.group_kind {
+            GroupKind::National => "England".to_string(),
+            GroupKind::Region => facts.region_name(&row.group_code),
+            GroupKind::OrgType => inputs
                 .contract
                 .dictionary
                 .org_types
-                .label(&row[2])
+                .label(&row.group_code)
                 .to_string(),
         };
         table.rows.push(vec![
             Cell::text(name),
-            Cell::num(row[3].clone()),
-            Cell::num(row[4].clone()),
-            Cell::num(row[5].clone()),
-            Cell::num(format!("{}%", row[6])),
+            Cell::num(row.orgs.to_string()),
+            Cell::num(row.submitted.to_string()),
+            Cell::num((row.orgs - row.submitted).to_string()),
+            Cell::num(format!("{}%", pct(row.submitted, row.orgs))),
         ]);
     }
     table
@@ -569,11 +566,8 @@ pub fn data_quality(inputs: &Inputs) -> TableModel {
             Cell::num("Percentage"),
         ],
     );
-    let Some(t) = inputs.table("data_quality") else {
-        return table;
-    };
-    for row in &t.rows {
-        let label = match row[1].as_str() {
+    for row in &inputs.insights.data_quality {
+        let label = match row.indicator {
             "returns_received" => "Returns received",
             "returns_rejected" => "Returns rejected (quarantined)",
             "returns_late" => "Returns made after the deadline",
@@ -584,12 +578,12 @@ pub fn data_quality(inputs: &Inputs) -> TableModel {
         };
         table.rows.push(vec![
             Cell::text(label),
-            Cell::num(row[2].clone()),
-            Cell::num(row[3].clone()),
-            Cell::num(if row[4].is_empty() {
+            Cell::num(row.count.to_string()),
+            Cell::num(row.base.to_string()),
+            Cell::num(if row.base_description.is_empty() {
                 "[z]".into()
             } else {
-                format!("{}%", row[4])
+                format!("{}%", pct(row.count, row.base))
             }),
         ]);
     }
@@ -609,23 +603,23 @@ fn risk(inputs: &Inputs, facts: &Facts) -> TableModel {
         ],
     )
     .when_empty("No organisation shows these risks.");
-    let Some(t) = inputs.table("risk") else {
-        return table;
-    };
-    for row in &t.rows {
+    for row in &inputs.insights.risks {
+        let Some(org) = inputs.orgs.get(&row.org_code) else {
+            continue;
+        };
         let risk = inputs
             .contract
             .insights
             .risk
             .iter()
-            .find(|r| r.id == row[5])
-            .map_or(row[5].as_str(), |r| r.label.as_str());
+            .find(|r| r.id == row.risk)
+            .map_or(row.risk.as_str(), |r| r.label.as_str());
         table.rows.push(vec![
-            Cell::link(row[2].clone(), format!("orgs/{}.html", row[1])),
-            Cell::text(inputs.contract.dictionary.org_types.label(&row[3])),
-            Cell::text(facts.region_name(&row[4])),
+            Cell::link(org.org_name.clone(), format!("orgs/{}.html", org.org_code)),
+            Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
+            Cell::text(facts.region_name(&org.region_code)),
             Cell::text(risk),
-            Cell::text(row[6].clone()),
+            Cell::text(row.detail.clone()),
         ]);
     }
     table
