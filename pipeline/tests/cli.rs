@@ -321,3 +321,20 @@ fn help_texts_match_their_snapshots() {
         insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
     }
 }
+
+/// Guards: running `template` again in the same folder emptied a trust's filled-in return.
+#[test]
+fn template_never_overwrites_a_file_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["template", "--org", "R0A", "--period", "2026-10"];
+    assert!(baseline(&args, dir.path()).status.success());
+    let path = dir.path().join("R0A_2026-10_return.xlsx");
+    std::fs::write(&path, "filled in").unwrap();
+    let again = baseline(&args, dir.path());
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&path).unwrap(), b"filled in");
+    let forced = baseline(&[&args[..], &["--force"]].concat(), dir.path());
+    assert!(forced.status.success());
+    assert_ne!(std::fs::read(&path).unwrap(), b"filled in");
+}

@@ -25,6 +25,9 @@ pub struct TemplateArgs {
     /// The organisation reference table, to tailor the measures to the organisation's type.
     #[arg(long, value_name = "PATH")]
     pub reference: Option<PathBuf>,
+    /// Replace the output file if it exists (a filled-in return is otherwise never overwritten).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn command(args: TemplateArgs, contract: Contract) -> Result<ExitCode> {
@@ -56,6 +59,12 @@ pub fn command(args: TemplateArgs, contract: Contract) -> Result<ExitCode> {
     let output = args
         .output
         .unwrap_or_else(|| PathBuf::from(format!("{org_code}_{}_return.xlsx", args.period)));
+    if output.exists() && !args.force {
+        return Err(Failure::config(format!(
+            "{} exists and may hold a filled-in return; it was left as it is: give --output for another file, or --force to replace it",
+            output.display()
+        )));
+    }
     fs_err::write(&output, bytes).map_err(anyhow::Error::new)?;
     println!("Wrote {}", output.display());
     Ok(ExitCode::SUCCESS)
