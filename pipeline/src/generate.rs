@@ -370,70 +370,81 @@ pub fn generate(
             let org_code = org.code.as_str();
             buffer.clear();
             let derived = with_inventory.then(|| inventory(org, period, &mut rng, &mut buffer));
-            let mut inventory_used = derived.is_some();
+            // The inventory's counts, when the return may rely on them.
+            let mut usable = derived;
             if let Some(m) = derived {
                 let file = format!("{period}/{org_code}_{period}_inventory.csv");
-                inventory_used =
-                    write_inventory(&mut landing, &file, org_code, &mut buffer, fault)?;
-                devices += m[0] + m[4];
-                if fault == Some("inventory_without_return") {
-                    continue;
+                if !write_inventory(&mut landing, &file, org_code, &mut buffer, fault)? {
+                    usable = None;
                 }
+                devices += m[0] + m[4];
             }
             if fault == Some("inventory_without_return") {
-                continue; // no inventory to plant it on: the organisation is silent
+                continue; // the inventory alone, or nothing: the organisation is silent
             }
-            let (mut values, measure_fault) = measures(
+            let format = ["json", "csv", "xlsx"][i % 3];
+            write_return(
+                &mut landing,
                 org,
-                period,
-                derived.filter(|_| inventory_used),
+                (format, period),
+                fault,
+                usable,
                 dict,
                 &mut rng,
-                fault,
-            );
-            if let (Some("discrepancy"), Some(m)) = (fault, derived.filter(|_| inventory_used))
-                && let Some(v) = values.iter_mut().find(|(k, _)| k == "endpoints_total")
-            {
-                v.1 = (m[0] * 2 + 50).to_string();
-            }
-            let day = if fault == Some("late") {
-                12 + rng.below(10) as u32
-            } else {
-                1 + rng.below(9) as u32
-            };
-            let submitted = submitted_at(period, day, &mut rng);
-            let format = ["json", "csv", "xlsx"][i % 3];
-            let name = format!("{}_{period}_return.{format}", org.code);
-            let mut bytes = render_return(format, &org.code, period, &submitted, &values);
-            let mut codes: Vec<&'static str> = measure_fault.into_iter().collect();
-            codes.extend(plant_in_return(
-                fault,
-                inventory_used,
-                (format, &org.code, period),
-                &submitted,
-                &values,
-                &mut bytes,
-            ));
-            let file = landing.write(format!("{period}/{name}"), &bytes)?;
-            for code in codes {
-                landing.plant(&file, org_code, code);
-            }
-            write_copies(
-                &mut landing,
-                fault,
-                (&file, &bytes),
-                (format, org_code, period),
-                &submitted,
-                &values,
             )?;
         }
     }
-    let mut table = String::from("file,org_code,code\n");
-    for p in &landing.planted {
-        let _ = writeln!(table, "{},{},{}", p.file, p.org_code, p.code);
-    }
-    fs_err::write(root.join("faults.csv"), table)?;
+    landing.write_faults()?;
     Ok((orgs.len(), landing.files, devices))
+}
+
+/// An organisation's return, consistent with its inventory's counts (`usable`), with its
+/// fault planted, and the other files the fault needs.
+fn write_return(
+    landing: &mut Landing,
+    org: &Org,
+    (format, period): (&'static str, Period),
+    fault: Option<&str>,
+    usable: Option<[u64; 7]>,
+    dict: &Dictionary,
+    rng: &mut Rng,
+) -> std::io::Result<()> {
+    let org_code = org.code.as_str();
+    let (mut values, measure_fault) = measures(org, period, usable, dict, rng, fault);
+    if let (Some("discrepancy"), Some(m)) = (fault, usable)
+        && let Some(v) = values.iter_mut().find(|(k, _)| k == "endpoints_total")
+    {
+        v.1 = (m[0] * 2 + 50).to_string();
+    }
+    let day = if fault == Some("late") {
+        12 + rng.below(10) as u32
+    } else {
+        1 + rng.below(9) as u32
+    };
+    let submitted = submitted_at(period, day, rng);
+    let name = format!("{org_code}_{period}_return.{format}");
+    let mut bytes = render_return(format, org_code, period, &submitted, &values);
+    let mut codes: Vec<&'static str> = measure_fault.into_iter().collect();
+    codes.extend(plant_in_return(
+        fault,
+        usable.is_some(),
+        (format, org_code, period),
+        &submitted,
+        &values,
+        &mut bytes,
+    ));
+    let file = landing.write(format!("{period}/{name}"), &bytes)?;
+    for code in codes {
+        landing.plant(&file, org_code, code);
+    }
+    write_copies(
+        landing,
+        fault,
+        (&file, &bytes),
+        (format, org_code, period),
+        &submitted,
+        &values,
+    )
 }
 
 /// Plants the return's own fault in its bytes (a missing field, truncation, another period,
@@ -525,6 +536,15 @@ impl Landing<'_> {
         fs_err::write(path, bytes)?;
         self.files += 1;
         Ok(relative)
+    }
+
+    /// `faults.csv`: every fault planted, with the code it must raise.
+    fn write_faults(&self) -> std::io::Result<()> {
+        let mut table = String::from("file,org_code,code\n");
+        for p in &self.planted {
+            let _ = writeln!(table, "{},{},{}", p.file, p.org_code, p.code);
+        }
+        fs_err::write(self.root.join("faults.csv"), table)
     }
 
     fn plant(&mut self, file: &str, org_code: &str, code: &'static str) {

@@ -65,7 +65,7 @@ pub async fn publish(
     out: &Location,
     staged: &Staged,
     crash_at: Option<CrashPoint>,
-) -> Result<Location, PublishError> {
+) -> Result<(), PublishError> {
     let period = staged.period.to_string();
     let previous = published_run(out, staged.period).await;
     match out.local_path() {
@@ -107,7 +107,7 @@ pub async fn publish(
         }
     }
     prune(out, staged.period, &staged.run_id, previous.as_deref()).await?;
-    Ok(resolve(out, staged.period).await?)
+    Ok(())
 }
 
 /// The id of the run of `period` readers see now, if any.

@@ -267,17 +267,8 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     timings.lap("write");
 
     let mut summary = summarise(config, &validated, &assessment, &catalogue, warnings);
-    let provenance = manifest::Provenance {
-        run_id: &config.run_id,
-        input: config.input.display(),
-        reference: &config.reference,
-        reference_sha256: &config.orgs.sha256,
-        contract: &config.contract.source,
-        dictionary_edition: &config.contract.dictionary.edition,
-        settings: config.settings.as_ref(),
-    };
     let manifest = manifest::Manifest::new(
-        provenance,
+        provenance(config),
         &listing,
         &validated,
         &assessment,
@@ -300,6 +291,19 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         gaps: figures.gaps,
         summary,
     })
+}
+
+/// What the manifest records of the run's configuration.
+fn provenance(config: &RunConfig) -> manifest::Provenance<'_> {
+    manifest::Provenance {
+        run_id: &config.run_id,
+        input: config.input.display(),
+        reference: &config.reference,
+        reference_sha256: &config.orgs.sha256,
+        contract: &config.contract.source,
+        dictionary_edition: &config.contract.dictionary.edition,
+        settings: config.settings.as_ref(),
+    }
 }
 
 /// Reads the period's returns, then its inventories a chunk at a time while the chunk before

@@ -310,14 +310,17 @@ impl Location {
             return Ok(());
         };
         let fail = |e| self.io_error("read", relative, e);
-        let file = local::open(root, relative).map_err(fail)?;
-        let file = std::sync::Arc::new(std::sync::Mutex::new(file));
+        let mut file = local::open(root, relative).map_err(fail)?;
         loop {
-            let file = file.clone();
-            let chunk = tokio::task::spawn_blocking(move || local::read_chunk(&file, COPY_CHUNK))
-                .await
-                .map_err(|e| fail(std::io::Error::other(e)))?
-                .map_err(fail)?;
+            // The file moves to the blocking thread for each chunk and comes back with it.
+            let (returned, chunk) = tokio::task::spawn_blocking(move || {
+                let chunk = local::read_chunk(&mut file, COPY_CHUNK);
+                (file, chunk)
+            })
+            .await
+            .map_err(|e| fail(std::io::Error::other(e)))?;
+            file = returned;
+            let chunk = chunk.map_err(fail)?;
             if chunk.is_empty() {
                 return Ok(());
             }
@@ -364,7 +367,6 @@ mod local {
     use std::io::{Error, ErrorKind, Read};
     use std::os::unix::fs::OpenOptionsExt;
     use std::path::Path;
-    use std::sync::Mutex;
 
     use super::Entry;
 
@@ -436,10 +438,9 @@ mod local {
     }
 
     /// Up to `size` bytes from where `file` stands; empty at its end.
-    pub fn read_chunk(file: &Mutex<std::fs::File>, size: usize) -> std::io::Result<Vec<u8>> {
-        let mut file = file.lock().map_err(|_| Error::other("a reader panicked"))?;
+    pub fn read_chunk(file: &mut std::fs::File, size: usize) -> std::io::Result<Vec<u8>> {
         let mut chunk = Vec::with_capacity(size);
-        (&mut *file).take(size as u64).read_to_end(&mut chunk)?;
+        file.take(size as u64).read_to_end(&mut chunk)?;
         Ok(chunk)
     }
 }

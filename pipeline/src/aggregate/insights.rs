@@ -142,7 +142,7 @@ pub fn non_response(assessment: &Assessment, orgs: &Organisations) -> Vec<NonRes
         };
         let submitted = u64::from(s.status != Status::NotSubmitted);
         for key in [
-            (GroupKind::National, "national".to_string()),
+            (GroupKind::National, super::NATIONAL.to_string()),
             (GroupKind::Region, org.region_code.clone()),
             (GroupKind::OrgType, org.org_type.clone()),
         ] {

@@ -19,6 +19,9 @@ use crate::assess::{Assessment, Outcome};
 use crate::contract::Organisations;
 use crate::table::Table;
 
+/// The code of the national group (`group_code` of a national row).
+pub const NATIONAL: &str = "national";
+
 /// The kinds of group a gap row summarises, in the order rows are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum GroupKind {
@@ -97,7 +100,7 @@ fn outcome_frame(assessment: &Assessment, orgs: &Organisations) -> PolarsResult<
         .filter(|o| o.outcome != Outcome::NotApplicable)
         .collect();
     let group = |kind: GroupKind, code: &str| match (kind, orgs.get(code)) {
-        (GroupKind::National, _) => "national",
+        (GroupKind::National, _) => NATIONAL,
         (GroupKind::Region, Some(o)) => o.region_code.as_str(),
         (GroupKind::OrgType, Some(o)) => o.org_type.as_str(),
         (_, None) => "",

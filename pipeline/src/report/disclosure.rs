@@ -15,8 +15,7 @@ pub const SUPPRESSED: &str = "[c]";
 
 use crate::aggregate::{GapRow, GroupKind, PeriodFigures};
 
-/// The code of the national group.
-pub const NATIONAL: &str = "national";
+pub use crate::aggregate::NATIONAL;
 use crate::period::Period;
 
 /// A grid of group sizes whose last column holds each row's total when `row_totals`, and whose

@@ -168,7 +168,7 @@ fn status_by_region(
     columns.push("organisations");
     let mut csv = CsvTable::new(&columns);
     let national = Group {
-        code: "national".into(),
+        code: NATIONAL.into(),
         name: "England".into(),
     };
     let mut rows = 0;
@@ -178,7 +178,7 @@ fn status_by_region(
         .chain(std::iter::once(&national))
         .enumerate()
     {
-        let c = if region.code == "national" {
+        let c = if region.code == NATIONAL {
             Some(&facts.status)
         } else {
             counts.get(region.code.as_str())
@@ -246,7 +246,7 @@ fn standards_by_group(
                 .map(|g| (g, gap(inputs.gaps, id, kind, &g.code)))
                 .collect();
             let england = Group {
-                code: "national".into(),
+                code: NATIONAL.into(),
                 name: "England".into(),
             };
             cells.push((&england, national));
@@ -352,7 +352,7 @@ fn response(inputs: &Inputs, facts: &Facts, period: &str) -> (TableModel, (Vec<u
         name: "All types".into(),
     };
     let england = Group {
-        code: "national".into(),
+        code: NATIONAL.into(),
         name: "England".into(),
     };
     let mut rows = 0;
