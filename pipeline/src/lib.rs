@@ -23,6 +23,7 @@ pub mod period;
 pub mod publish;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod storage;
 pub mod table;
 pub mod tables;

@@ -31,6 +31,22 @@ pub enum StorageError {
     },
 }
 
+impl StorageError {
+    /// Whether the object asked for does not exist (as opposed to a store that failed).
+    pub fn is_not_found(&self) -> bool {
+        let StorageError::Store { source, .. } = self else {
+            return false;
+        };
+        match source.as_ref() {
+            object_store::Error::NotFound { .. } => true,
+            object_store::Error::Generic { source, .. } => source
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound),
+            _ => false,
+        }
+    }
+}
+
 /// One object found under a location: its key relative to the location, its size and when it
 /// was last written.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -262,6 +278,36 @@ impl Location {
             .await
             .map_err(|e| self.error("write", relative, e))?;
         Ok(())
+    }
+
+    /// Writes `relative` only if nothing is there yet (an atomic create-only put, on local disk
+    /// and in every object store): `Ok(false)` when an object already holds the key, which is
+    /// then left exactly as it was.
+    pub async fn create(
+        &self,
+        relative: &str,
+        bytes: impl Into<Bytes>,
+    ) -> Result<bool, StorageError> {
+        let key = self.key(relative);
+        let options = object_store::PutOptions::from(object_store::PutMode::Create);
+        match self
+            .store
+            .put_opts(&key, PutPayload::from_bytes(bytes.into()), options)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(self.error("create", relative, e)),
+        }
+    }
+
+    /// The whole object, or `None` when there is none at `relative`.
+    pub async fn read_if_exists(&self, relative: &str) -> Result<Option<Bytes>, StorageError> {
+        match self.read(relative).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Copies `relative` of `source` to `target` here as a stream, so a file of any size costs

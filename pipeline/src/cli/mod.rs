@@ -1,12 +1,13 @@
 //! The command line: glue. Flags and `baseline.toml` become one validated configuration
 //! ([`settings`]), each command calls the stages ([`run`], [`validate`], [`template`],
-//! [`standards`], [`generate`], [`contract`]), and [`error::Failure::exit_code`] alone decides the exit code:
+//! [`standards`], [`generate`], [`contract`], [`serve`]), and [`error::Failure::exit_code`] alone decides the exit code:
 //! 0 success, 1 failure (or errors found by `validate`), 2 usage or configuration error.
 
 mod contract;
 mod error;
 mod generate;
 mod run;
+mod serve;
 mod settings;
 mod standards;
 mod template;
@@ -55,6 +56,13 @@ pub enum Command {
     Standards(standards::StandardsCommand),
     /// Regenerate (or check) the tables of docs/CONTRACT.md from the contract folder.
     Contract(contract::ContractArgs),
+    /// Run the submission service: organisations upload returns and get receipts.
+    Serve(serve::ServeArgs),
+    /// Issue, list or revoke the service's tokens.
+    #[command(subcommand)]
+    Tokens(serve::TokensCommand),
+    /// Print the service's audit log.
+    Audit(serve::AuditArgs),
     /// Decode a Parquet file from standard input and keep nothing: the child process in which
     /// runs decode submitted Parquet first (exit 0 readable, 1 not; a crash ends only it).
     #[command(hide = true)]
@@ -93,6 +101,9 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Standards(command) => standards::command(command, contract),
         Command::Generate(args) => generate::command(args, contract),
         Command::Contract(args) => contract::command(args, contract),
+        Command::Serve(args) => serve::serve(args, settings, contract),
+        Command::Tokens(command) => serve::tokens_command(command, settings, contract),
+        Command::Audit(args) => serve::audit_command(args, settings),
         Command::CheckParquet { max_decoded_bytes } => Ok(check_parquet(max_decoded_bytes)),
     }
 }

@@ -23,6 +23,9 @@ pub struct Settings {
     /// `[limits]`: what a submitted file may hold (see `ingest::Limits` for each and its default).
     #[serde(default)]
     pub limits: Limits,
+    /// `[service]`: how `baseline serve` runs (see `serve::ServiceSettings`).
+    #[serde(default)]
+    pub service: crate::serve::ServiceSettings,
     /// The file these came from, with its SHA-256 (not part of the file).
     #[serde(skip)]
     pub source: Option<(String, String)>,

@@ -1,6 +1,8 @@
 //! File names of the landing zone: how the batch recognises returns and inventories
 //! (`{org_code}_{YYYY-MM}_return.{json|csv|xlsx}`, `{org_code}_{YYYY-MM}_inventory.{csv|parquet}`).
 
+use chrono::{DateTime, Utc};
+
 use crate::period::Period;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -95,6 +97,31 @@ pub fn base_name(key: &str) -> &str {
     key.rsplit('/').next().unwrap_or(key)
 }
 
+/// How the submission service names the folder of each file it stores: the server's receipt
+/// time, then 16 hex digits (`20261109T142501.042Z-9f2c4e1a7b3d5f60`). The receipt id is that
+/// folder name, so a landing-zone key says when the service received it.
+pub const RECEIPT_TIME: &str = "%Y%m%dT%H%M%S%.3fZ";
+
+/// A receipt id for a file received at `at`, with `suffix` (16 hex digits) to tell apart
+/// files received in the same millisecond.
+pub fn receipt_id(at: DateTime<Utc>, suffix: &str) -> String {
+    format!("{}-{suffix}", at.format(RECEIPT_TIME))
+}
+
+/// When the submission service received the file at `key`: read from its folder's name, for
+/// a key the service wrote (`{period}/{org}/{receipt_id}/{file_name}`); `None` for any other.
+pub fn receipt_time(key: &str) -> Option<DateTime<Utc>> {
+    let mut segments = key.rsplit('/');
+    let (_, folder) = (segments.next()?, segments.next()?);
+    let (time, suffix) = folder.split_once('-')?;
+    if suffix.len() != 16 || !suffix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    chrono::NaiveDateTime::parse_from_str(time, RECEIPT_TIME)
+        .ok()
+        .map(|t| t.and_utc())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +159,26 @@ mod tests {
             recognise("K82057_2026-09_inventory.parquet").unwrap().kind,
             FileKind::Inventory(InventoryFormat::Parquet)
         );
+    }
+
+    #[test]
+    fn receipt_times_are_read_from_the_service_folder_only() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-09T14:25:01.042Z")
+            .unwrap()
+            .to_utc();
+        let id = receipt_id(at, "9f2c4e1a7b3d5f60");
+        assert_eq!(id, "20261109T142501.042Z-9f2c4e1a7b3d5f60");
+        let key = format!("2026-10/RA0/{id}/RA0_2026-10_return.json");
+        assert_eq!(receipt_time(&key), Some(at));
+        for other in [
+            "RA0_2026-10_return.json",
+            "2026-10/RA0_2026-10_return.json",
+            "x/20261109T142501.042Z-9f2c4e1a7b3d5f6/RA0_2026-10_return.json",
+            "x/20261109T142501.042Z-9f2c4e1a7b3d5f6g/RA0_2026-10_return.json",
+            "x/20261399T142501.042Z-9f2c4e1a7b3d5f60/RA0_2026-10_return.json",
+        ] {
+            assert_eq!(receipt_time(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ const TEMPLATES: [(&str, &str); 5] = [
     ("public.html", include_str!("../../../reports/public.html")),
     ("org.html", include_str!("../../../reports/org.html")),
 ];
-const STYLESHEET: &str = include_str!("../../../reports/style.css");
+pub(crate) const STYLESHEET: &str = include_str!("../../../reports/style.css");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

@@ -12,7 +12,7 @@ use super::{Issue, Issues, Site};
 use crate::contract::{Code, Contract, InventorySpec, Organisations};
 use crate::ingest::counts::{DeviceSummary, summarise};
 use crate::ingest::inventory::{Inventory, read_inventory};
-use crate::ingest::names::FileKind;
+use crate::ingest::names::{self, FileKind};
 use crate::ingest::returns::ReadFault;
 use crate::ingest::returns::{RawReturn, clip, read_return};
 use crate::ingest::{Loaded, Unread};
@@ -519,13 +519,13 @@ impl<'b, 'a> Judging<'b, 'a> {
                 .filter(|c| !self.reject_suspect(&c.loaded, &org_code))
                 .collect();
             group.sort_by(|a, b| {
-                (a.loaded.entry.last_modified, &a.loaded.entry.key)
-                    .cmp(&(b.loaded.entry.last_modified, &b.loaded.entry.key))
+                (written(&a.loaded.entry), &a.loaded.entry.key)
+                    .cmp(&(written(&b.loaded.entry), &b.loaded.entry.key))
             });
-            let latest = group.last().map(|c| c.loaded.entry.last_modified);
+            let latest = group.last().map(|c| written(&c.loaded.entry));
             let tied = group
                 .iter()
-                .filter(|c| Some(c.loaded.entry.last_modified) == latest)
+                .filter(|c| Some(written(&c.loaded.entry)) == latest)
                 .count();
             if tied > 1 {
                 self.conflicting_inventories(&org_code, &group);
@@ -638,15 +638,15 @@ impl<'b, 'a> Judging<'b, 'a> {
                 supplied,
                 &mut self.issues,
             );
-            let late = submitted_at > deadline;
+            let received = names::receipt_time(&c.loaded.entry.key);
+            let late = received.unwrap_or(submitted_at) > deadline;
             if late {
                 self.issues.file(
                     &site,
                     Code::LateSubmission,
                     format!(
-                        "submitted {} after the deadline of {}; the return is accepted",
-                        submitted_at.format("%Y-%m-%dT%H:%M:%SZ"),
-                        deadline.format("%Y-%m-%dT%H:%M:%SZ")
+                        "{}; the return is accepted",
+                        lateness(submitted_at, received, deadline)
                     ),
                 );
             }
@@ -780,4 +780,33 @@ pub(super) fn report_bad_cells(
         );
     }
     inventory.bad_cell_count > 0
+}
+
+/// When a file arrived: its receipt time when the submission service stored it, else the time
+/// the store last wrote it.
+fn written(entry: &Entry) -> Option<DateTime<Utc>> {
+    names::receipt_time(&entry.key).or(entry.last_modified)
+}
+
+/// Why a return is late: the receipt time of the submission service when there is one (the
+/// time the batch goes by), else the return's own `submitted_at`.
+pub(super) fn lateness(
+    submitted_at: DateTime<Utc>,
+    received: Option<DateTime<Utc>>,
+    deadline: DateTime<Utc>,
+) -> String {
+    let shown = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    match received {
+        Some(at) => format!(
+            "received by the submission service at {} (the return says it was submitted at {}), after the deadline of {}",
+            shown(at),
+            shown(submitted_at),
+            shown(deadline)
+        ),
+        None => format!(
+            "submitted {} after the deadline of {}",
+            shown(submitted_at),
+            shown(deadline)
+        ),
+    }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use super::batch::report_bad_cells;
+use super::batch::{lateness, report_bad_cells};
 use super::header::{HeaderContext, check_header};
 use super::measures::{Applicability, check_measures};
 use super::{Issue, Issues, Limits, Site};
@@ -142,15 +142,18 @@ fn check_return(
         &BTreeSet::new(),
         issues,
     );
+    // A file the submission service stored is late by its receipt time, as in the batch.
+    let received = names::receipt_time(file);
     let deadline = period.deadline(dict.due_day);
-    if let Some(at) = header.submitted_at.filter(|at| *at > deadline) {
+    if let Some(at) = header.submitted_at
+        && received.unwrap_or(at) > deadline
+    {
         issues.file(
             &site,
             Code::LateSubmission,
             format!(
-                "submitted {} after the deadline of {}",
-                at.format("%Y-%m-%dT%H:%M:%SZ"),
-                deadline.format("%Y-%m-%dT%H:%M:%SZ")
+                "{}; the return is accepted",
+                lateness(at, received, deadline)
             ),
         );
     }
