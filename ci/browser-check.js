@@ -5,28 +5,13 @@
 //
 //   node ci/browser-check.js SCREENSHOT_DIR FILE...
 // Needs NODE_PATH to hold playwright-core and BASELINE_CHROMIUM to name the browser.
-const { chromium } = require("playwright-core");
+const { withBrowser } = require("./chromium");
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 
 async function check(file, shots) {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "baseline-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.BASELINE_CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
-  const result = { file, console_errors: [], page_errors: [], dialogs: [], requests: [], charts: [] };
-  try {
+  return withBrowser(async (context) => {
+    const result = { file, console_errors: [], page_errors: [], dialogs: [], requests: [], charts: [] };
     const page = await context.newPage();
     page.on("console", (m) => { if (m.type() === "error") result.console_errors.push(m.text()); });
     page.on("pageerror", (e) => result.page_errors.push(String(e)));
@@ -47,11 +32,8 @@ async function check(file, shots) {
     await page.emulateMedia({ media: "print" });
     result.pdf = shot.replace(/\.png$/, ".pdf");
     await page.pdf({ path: result.pdf, format: "A4", printBackground: true });
-  } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-  return result;
+    return result;
+  });
 }
 
 (async () => {

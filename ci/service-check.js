@@ -6,30 +6,15 @@
 //
 //   node ci/service-check.js BASE_URL TOKEN BAD_FILE GOOD_FILE SCREENSHOT_DIR
 // Needs NODE_PATH to hold playwright-core and BASELINE_CHROMIUM to name the browser.
-const { chromium } = require("playwright-core");
+const { withBrowser } = require("./chromium");
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 
 (async () => {
   const [base, token, bad, good, shots] = process.argv.slice(2);
   fs.mkdirSync(shots, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "baseline-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.BASELINE_CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
   const result = { console_errors: [], page_errors: [], requests: [], scripts: [], steps: {} };
-  try {
+  await withBrowser(async (context) => {
     const page = await context.newPage();
     page.on("console", (m) => { if (m.type() === "error") result.console_errors.push(m.text()); });
     page.on("pageerror", (e) => result.page_errors.push(String(e)));
@@ -78,9 +63,6 @@ const path = require("path");
       standards: await page.locator("table").nth(1).locator("tbody tr").count(),
     };
     await note("preview");
-  } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
+  });
   console.log(JSON.stringify(result));
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -113,15 +113,11 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 async fn listen(app: App) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let router = baseline::serve::router(app);
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    tokio::spawn(baseline::serve::serve_on(
+        listener,
+        app,
+        std::future::pending(),
+    ));
     format!("http://{address}")
 }
 

@@ -56,15 +56,11 @@ async fn start(
     let app = App::new(config, landing, Vault::open(state).await.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let router = baseline::serve::router(app.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    tokio::spawn(baseline::serve::serve_on(
+        listener,
+        app.clone(),
+        std::future::pending(),
+    ));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -137,6 +133,21 @@ impl Service {
             .await
             .unwrap()
     }
+}
+
+/// A generated landing zone of `organisations` (no planted faults) and its reference table.
+fn generated_estate(
+    dir: &Path,
+    contract: &baseline::contract::Contract,
+    seed: u64,
+    organisations: usize,
+) -> (PathBuf, PathBuf) {
+    let plan =
+        baseline::generate::Plan::small(seed, organisations, 0.0, PERIOD.parse().unwrap(), 1);
+    let generated = dir.join("generated");
+    baseline::generate::generate(&plan, &contract.dictionary, &generated).unwrap();
+    let reference = generated.join("reference/organisations.csv");
+    (generated, reference)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -745,10 +756,7 @@ fn the_service_and_the_batch_judge_every_case_alike() {
 fn two_hundred_organisations_upload_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let contract = contract();
-    let plan = baseline::generate::Plan::small(23, 230, 0.0, PERIOD.parse().unwrap(), 1);
-    let generated = dir.path().join("generated");
-    baseline::generate::generate(&plan, &contract.dictionary, &generated).unwrap();
-    let reference = generated.join("reference/organisations.csv");
+    let (generated, reference) = generated_estate(dir.path(), &contract, 23, 230);
     // The files of the first 200 organisations that sent any, copied to a landing zone of
     // their own for the direct run.
     let mut senders = std::collections::BTreeSet::new();
@@ -1046,9 +1054,14 @@ struct Process {
 }
 
 fn spawn_service(dir: &Path, reference: &Path) -> Process {
+    spawn_service_with(dir, reference, &[])
+}
+
+fn spawn_service_with(dir: &Path, reference: &Path, extra: &[&str]) -> Process {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baseline"))
         .current_dir(workspace())
+        .args(extra)
         .args(["serve", "--listen", "127.0.0.1:0", "--period", PERIOD])
         .arg("--state")
         .arg(dir.join("state"))
@@ -1064,11 +1077,10 @@ fn spawn_service(dir: &Path, reference: &Path) -> Process {
     let line = std::io::BufReader::new(stdout)
         .lines()
         .map(Result::unwrap)
-        .find(|l| l.contains("http://"))
+        .find(|l| l.contains("://"))
         .expect("the service says where it listens");
-    let base = line[line.find("http://").unwrap()..]
-        .trim_end_matches('/')
-        .to_string();
+    let start = line.find("http").unwrap();
+    let base = line[start..].trim_end_matches('/').to_string();
     Process { child, base }
 }
 
@@ -1096,10 +1108,7 @@ fn cli_token(dir: &Path, reference: &Path, org: &str) -> String {
 fn a_service_killed_mid_upload_loses_nothing_and_stores_nothing_half() {
     let dir = tempfile::tempdir().unwrap();
     let contract = contract();
-    let plan = baseline::generate::Plan::small(5, 60, 0.0, PERIOD.parse().unwrap(), 1);
-    let generated = dir.path().join("generated");
-    baseline::generate::generate(&plan, &contract.dictionary, &generated).unwrap();
-    let reference = generated.join("reference/organisations.csv");
+    let (generated, reference) = generated_estate(dir.path(), &contract, 5, 60);
     let mut uploads: Vec<(String, String, Vec<u8>)> = Vec::new();
     let mut tokens_by_org = BTreeMap::new();
     for file in files_below(&generated.join("landing")) {
@@ -1284,4 +1293,88 @@ fn tokens_are_issued_listed_revoked_and_audited_from_the_command_line() {
         "{text}"
     );
     assert!(!text.contains(&token[21..]));
+}
+
+/// Served directly over TLS (a certificate and key in `[service]`): uploads work over HTTPS
+/// and the session cookie is marked `Secure`.
+#[test]
+fn the_service_serves_https_when_given_a_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl makes a test certificate");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let config = dir.path().join("baseline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[service]\ntls_certificate = {:?}\ntls_key = {:?}\n",
+            cert.to_str().unwrap(),
+            key.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let reference = samples().join("reference/organisations.csv");
+    let token = cli_token(dir.path(), &reference, "A10015");
+    let mut service = spawn_service_with(
+        dir.path(),
+        &reference,
+        &["--config", config.to_str().unwrap()],
+    );
+    assert!(
+        service.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        service.base
+    );
+    let name = "A10015_2026-10_return.json";
+    let (status, cookie) = runtime().block_on(async {
+        let client = reqwest::Client::builder()
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap(),
+            )
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let status = client
+            .put(format!("{}/api/v1/files/{name}", service.base))
+            .bearer_auth(&token)
+            .body(sample(name))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        let signed = client
+            .post(format!("{}/sign-in", service.base))
+            .form(&[("token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let cookie = signed.headers()["set-cookie"].to_str().unwrap().to_string();
+        (status, cookie)
+    });
+    service.child.kill().unwrap();
+    service.child.wait().unwrap();
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(cookie.contains("; Secure"), "{cookie}");
 }

@@ -201,7 +201,6 @@ pub async fn serve(app: App) -> Result<(), ServeError> {
     let address = listener
         .local_addr()
         .map_err(|e| ServeError::Start(e.to_string()))?;
-    let router = router(app);
     match (&settings.tls_certificate, &settings.tls_key) {
         (Some(certificate), Some(key)) => {
             // Tapped so that connections carry the client's address, as plain TCP ones do.
@@ -209,26 +208,35 @@ pub async fn serve(app: App) -> Result<(), ServeError> {
             println!("Baseline submission service on https://{address}/");
             axum::serve(
                 tls,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
+                router(app).into_make_service_with_connect_info::<SocketAddr>(),
             )
             .with_graceful_shutdown(shutdown())
             .await
+            .map_err(|e| ServeError::Start(e.to_string()))
         }
         (None, None) => {
             println!("Baseline submission service on http://{address}/");
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown())
-            .await
+            serve_on(listener, app, shutdown()).await
         }
-        _ => {
-            return Err(ServeError::Start(
-                "give both tls_certificate and tls_key, or neither".into(),
-            ));
-        }
+        _ => Err(ServeError::Start(
+            "give both tls_certificate and tls_key, or neither".into(),
+        )),
     }
+}
+
+/// Serves plain HTTP on a bound `listener` until `until` completes (what `serve` does without
+/// TLS; tests and the benchmark call it on a loopback port of their own).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: App,
+    until: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(until)
+    .await
     .map_err(|e| ServeError::Start(e.to_string()))
 }
 
