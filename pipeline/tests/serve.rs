@@ -228,6 +228,27 @@ fn uploads_get_receipts_and_are_stored_once() {
             .unwrap();
         assert!(kept.is_some(), "the refused upload's receipt is kept");
 
+        // Another organisation cannot read this one's receipt, even knowing its id.
+        let other = service.token("A10030", Role::Submitter).await;
+        let receipt_id = receipt["receipt_id"].as_str().unwrap();
+        let url = format!("{}/api/v1/receipts/{receipt_id}", service.base);
+        let theirs = service
+            .client
+            .get(&url)
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+        let ours = service
+            .client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ours.status(), StatusCode::OK);
+
         // The organisation lists and reads its receipts.
         let listed: Value = service
             .client
@@ -514,11 +535,26 @@ fn browser_sessions_need_their_cookie_and_csrf_token() {
         assert_eq!(forged.status(), StatusCode::FORBIDDEN);
         assert!(service.landing().await.is_empty());
 
+        // What a submitter wrote comes back escaped.
+        let hostile = String::from_utf8(sample(name)).unwrap().replace(
+            "\"staff_total\": 60",
+            "\"<script>alert(1)</script>\": 60, \"staff_total\": 60",
+        );
+        let fields = [
+            ("csrf", None, csrf.as_bytes().to_vec()),
+            ("file", Some(name), hostile.into_bytes()),
+        ];
+        let page = upload(cookie.clone(), multipart(&fields)).await.unwrap();
+        let html = page.text().await.unwrap();
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        let landing_before = service.landing().await.len();
+
         let accepted = upload(cookie.clone(), form(Some(&csrf))).await.unwrap();
         assert_eq!(accepted.status(), StatusCode::CREATED);
         let receipt = accepted.text().await.unwrap();
         assert!(receipt.contains("File accepted"), "{receipt}");
-        assert_eq!(service.landing().await.len(), 1);
+        assert_eq!(service.landing().await.len(), landing_before + 1);
 
         // A tampered cookie is no session.
         let mut tampered = cookie.clone();
@@ -543,7 +579,7 @@ fn browser_sessions_need_their_cookie_and_csrf_token() {
         assert_eq!(out.status(), StatusCode::SEE_OTHER);
         let replayed = upload(cookie.clone(), form(Some(&csrf))).await.unwrap();
         assert_eq!(replayed.status(), StatusCode::SEE_OTHER);
-        assert_eq!(service.landing().await.len(), 1);
+        assert_eq!(service.landing().await.len(), landing_before + 1);
 
         let events: Vec<_> = service.audit().await.into_iter().map(|r| r.event).collect();
         use baseline::serve::audit::Event;

@@ -237,7 +237,11 @@ async fn audit_token(vault: &Vault, event: Event, record: &tokens::TokenRecord) 
     let mut entry = audit::Record::new(event, Utc::now());
     entry.token_id.clone_from(&record.id);
     entry.org_code.clone_from(&record.org_code);
-    entry.result = format!("{} until {}", record.role.as_str(), record.expires_at);
+    entry.result = format!(
+        "{} until {}",
+        record.role.as_str(),
+        record.expires_at.format("%Y-%m-%d")
+    );
     entry.client = "command line".into();
     audit::note(vault, entry).await;
 }
