@@ -33,6 +33,14 @@ pub enum RunError {
     Storage(#[from] StorageError),
     #[error("no return or inventory is named for any period in {0}; nothing to run")]
     NoPeriod(String),
+    #[error(
+        "no return or inventory in {input} is named for {period} (it holds {held}); check --period, or give --allow-empty to report a period with no submissions"
+    )]
+    EmptyPeriod {
+        input: String,
+        period: Period,
+        held: String,
+    },
     #[error("failed to publish the run")]
     Publish(#[from] PublishError),
     #[error("the standards catalogue is not usable")]
@@ -90,6 +98,9 @@ pub struct RunConfig {
     pub now: chrono::DateTime<chrono::Utc>,
     /// Where to stop the run abruptly: for crash-safety tests only (see [`crate::crash`]).
     pub crash_at: Option<CrashPoint>,
+    /// Run a period for which the landing zone holds no file (every organisation then has
+    /// made no return); without it such a run stops, as a mistyped period would.
+    pub allow_empty: bool,
     pub progress: Option<Arc<dyn Progress>>,
 }
 
@@ -131,6 +142,21 @@ pub struct RunOutput {
     pub assessment: Assessment,
     pub gaps: Vec<GapRow>,
     pub summary: RunSummary,
+}
+
+/// The periods a landing zone holds files for, for a message: `2026-08, 2026-09` or `no
+/// recognised file`.
+fn held_periods(listing: &ingest::Listing) -> String {
+    let periods: std::collections::BTreeSet<Period> = listing
+        .recognised
+        .iter()
+        .map(|(_, name)| name.period)
+        .collect();
+    if periods.is_empty() {
+        return "no recognised file".into();
+    }
+    let shown: Vec<String> = periods.iter().map(Period::to_string).collect();
+    format!("files for {}", shown.join(", "))
 }
 
 /// The catalogue in force for `period`: `path` is one catalogue file or a folder of editions.
@@ -207,6 +233,13 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         .period
         .or_else(|| listing.latest_period())
         .ok_or_else(|| RunError::NoPeriod(config.input.display().to_string()))?;
+    if !config.allow_empty && listing.for_period(period).next().is_none() {
+        return Err(RunError::EmptyPeriod {
+            input: config.input.display().to_string(),
+            period,
+            held: held_periods(&listing),
+        });
+    }
     tracing::info!(%period, files = listing.recognised.len(), "listed the landing zone");
     let mut validated = read_and_validate(config, &listing, period, &mut timings).await;
 
@@ -438,11 +471,24 @@ async fn load_history(
             return (history, warnings);
         }
     };
-    let earlier = folders
+    let published: Vec<Period> = folders
         .iter()
         .filter_map(|name| name.parse::<Period>().ok())
-        .filter(|p| *p < period);
-    for earlier in earlier {
+        .collect();
+    let later: Vec<String> = published
+        .iter()
+        .filter(|p| **p > period)
+        .map(Period::to_string)
+        .collect();
+    if !later.is_empty() {
+        warnings.push(format!(
+            "{} already published, so {} trends leave out {period}: rerun {} to refresh them",
+            later.join(", "),
+            if later.len() == 1 { "its" } else { "their" },
+            later.join(", then ")
+        ));
+    }
+    for earlier in published.into_iter().filter(|p| *p < period) {
         match read_figures(out, earlier).await {
             Ok(figures) => history.push((earlier, figures)),
             Err(why) => warnings.push(format!("{earlier} is left out of the trends: {why}")),

@@ -204,6 +204,43 @@ fn run_reads_its_settings_from_baseline_toml() {
     assert!(dir.path().join("monthly/2026-10/tables/gaps.csv").is_file());
 }
 
+/// A mistyped period (one the landing zone holds no file for) stops the run with exit 1 and
+/// names the periods it does hold; `--allow-empty` reports it anyway.
+#[test]
+fn run_stops_on_a_period_with_no_submissions_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let landing = cases.join("valid_batch/landing").display().to_string();
+    let reference = cases.join("organisations.csv").display().to_string();
+    let args = [
+        "run",
+        "--period",
+        "2026-11",
+        "--input",
+        &landing,
+        "--reference",
+        &reference,
+    ];
+    let stopped = baseline(&args, dir.path());
+    assert_eq!(stopped.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&stopped.stderr);
+    assert!(message.contains("named for 2026-11"), "{message}");
+    assert!(
+        message.contains("it holds files for 2026-09, 2026-10"),
+        "{message}"
+    );
+    assert!(message.contains(&landing), "{message}");
+    assert!(!dir.path().join("out/2026-11").exists());
+
+    let allowed = baseline(&[&args[..], &["--allow-empty"]].concat(), dir.path());
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&allowed.stdout).contains("0 received"));
+}
+
 #[test]
 fn run_exits_two_on_an_unusable_input() {
     let dir = tempfile::tempdir().unwrap();

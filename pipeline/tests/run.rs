@@ -186,6 +186,7 @@ fn the_same_inputs_give_byte_identical_outputs_whatever_the_order() {
             concurrency: 1,
             now: chrono::Utc::now(),
             crash_at: None,
+            allow_empty: false,
             progress: None,
         };
         tokio::runtime::Runtime::new()
@@ -459,4 +460,34 @@ fn an_unreadable_earlier_period_is_a_warning_not_a_silence() {
         trends[1..].iter().all(|r| r[0] == "2026-10"),
         "only this period is trended"
     );
+}
+
+/// Periods run out of order: publishing 2026-08 after 2026-10 says that 2026-10's trends leave
+/// it out, and which period to rerun.
+#[test]
+fn publishing_an_earlier_period_names_the_trends_to_refresh() {
+    let out = tempfile::tempdir().unwrap();
+    let samples = workspace().join("data-samples");
+    let contract = contract();
+    let run = |period: &str| {
+        run_batch(
+            local(&samples.join("landing")),
+            local(out.path()),
+            Some(period),
+            orgs(&samples.join("reference/organisations.csv"), &contract),
+            Limits::default(),
+        )
+        .summary
+        .warnings
+        .join("\n")
+    };
+    assert_eq!(run("2026-10"), "");
+    let warnings = run("2026-08");
+    assert!(
+        warnings.contains("2026-10 already published")
+            && warnings.contains("leave out 2026-08")
+            && warnings.contains("rerun 2026-10"),
+        "{warnings}"
+    );
+    assert_eq!(run("2026-10"), "", "in order again, nothing to say");
 }

@@ -40,6 +40,7 @@ impl Failure {
                 RunError::Catalogue(_) => 2,
                 RunError::Storage(_)
                 | RunError::NoPeriod(_)
+                | RunError::EmptyPeriod { .. }
                 | RunError::Publish(_)
                 | RunError::Report(_)
                 | RunError::Compute { .. } => 1,

@@ -33,6 +33,10 @@ pub struct RunArgs {
     /// Files read from the landing zone at once [default: 32].
     #[arg(long)]
     pub concurrency: Option<usize>,
+    /// Report the period even when the landing zone holds no file for it (every organisation
+    /// then has made no return); without it, such a run stops with exit code 1.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 pub fn command(args: RunArgs, settings: Settings, contract: Contract) -> Result<ExitCode> {
@@ -76,6 +80,7 @@ fn config(args: RunArgs, settings: Settings, contract: Contract) -> Result<RunCo
         concurrency: args.concurrency.or(settings.concurrency).unwrap_or(32),
         now: chrono::Utc::now(),
         crash_at: None,
+        allow_empty: args.allow_empty,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr())
             .then(|| Arc::new(Bar::default()) as Arc<dyn run::Progress>),
         contract,

@@ -88,6 +88,7 @@ pub fn config(
         concurrency: 8,
         now: chrono::Utc::now(),
         crash_at: None,
+        allow_empty: false,
         progress: None,
     }
 }
