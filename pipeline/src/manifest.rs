@@ -26,10 +26,12 @@ pub struct Provenance<'a> {
 /// The counts of a run, as the summary prints them and the manifest records them.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
-    pub returns_received: usize,
-    pub returns_accepted: usize,
-    pub inventories_received: usize,
-    pub inventories_accepted: usize,
+    pub returns: crate::validate::FileCounts,
+    pub inventories: crate::validate::FileCounts,
+    /// Files under the landing zone that are not a return or an inventory by name (or not
+    /// safe to read): reported, never read.
+    pub unrecognised: usize,
+    /// Rejected files of both kinds: what the quarantine holds.
     pub files_rejected: usize,
     pub issues_by_severity: BTreeMap<Severity, usize>,
     pub organisations: usize,
@@ -127,10 +129,9 @@ impl Manifest {
             inputs,
             counts: serde_json::json!({
                 "files_listed": listing.recognised.len() + listing.unrecognised.len(),
-                "returns_received": summary.returns_received,
-                "returns_accepted": summary.returns_accepted,
-                "inventories_received": summary.inventories_received,
-                "inventories_accepted": summary.inventories_accepted,
+                "returns": summary.returns,
+                "inventories": summary.inventories,
+                "unrecognised": summary.unrecognised,
                 "files_rejected": summary.files_rejected,
                 "issues": issues,
                 "organisations": summary.organisations,

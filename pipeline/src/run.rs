@@ -24,7 +24,7 @@ use crate::report;
 use crate::storage::{Location, StorageError};
 use crate::tables::{self, ColumnKind, Table};
 use crate::validate::{
-    Batch, Disposition, INVENTORY_BATCH, Issues, Limits, PARSER_STACK, Submission, Validated,
+    Batch, FileCounts, INVENTORY_BATCH, Issues, Limits, PARSER_STACK, Submission, Validated,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -299,7 +299,12 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     );
     timings.lap("write");
 
-    let mut summary = summarise(config, &validated, &assessment, &catalogue, warnings);
+    let judged = Judged {
+        validated: &validated,
+        assessment: &assessment,
+        unrecognised: listing.unrecognised.len(),
+    };
+    let mut summary = summarise(config, judged, &catalogue, warnings);
     let manifest = manifest::Manifest::new(
         provenance(config),
         &listing,
@@ -418,8 +423,9 @@ async fn read_and_validate(
     if let Some(p) = progress {
         p.finish();
     }
+    // The issue count is logged once every issue is known (after the inventories' evidence).
     tracing::info!(
-        issues = validated.issues.len(),
+        files = validated.files.len(),
         rejected = validated.rejected.len(),
         "validated"
     );
@@ -450,7 +456,12 @@ fn assess_period(
         &derived,
     )
     .map_err(compute("assessment"))?;
-    tracing::info!(edition = %catalogue.id, outcomes = assessment.outcomes.len(), "assessed");
+    tracing::info!(
+        edition = %catalogue.id,
+        outcomes = assessment.outcomes.len(),
+        issues = validated.issues.len(),
+        "assessed"
+    );
     Ok((derived, assessment))
 }
 
@@ -653,20 +664,25 @@ async fn write_table(
 }
 
 /// The closing summary of a run.
+/// What a run decided, for its summary.
+struct Judged<'a> {
+    validated: &'a Validated,
+    assessment: &'a Assessment,
+    /// Files of the landing zone that are not submissions by name.
+    unrecognised: usize,
+}
+
 fn summarise(
     config: &RunConfig,
-    validated: &Validated,
-    assessment: &Assessment,
+    judged: Judged<'_>,
     catalogue: &Catalogue,
     warnings: Vec<String>,
 ) -> RunSummary {
-    let count = |kind: Submission, accepted: bool| {
-        validated
-            .files
-            .iter()
-            .filter(|f| f.kind == kind && (!accepted || f.disposition == Disposition::Accepted))
-            .count()
-    };
+    let Judged {
+        validated,
+        assessment,
+        unrecognised,
+    } = judged;
     let mut issues_by_severity = BTreeMap::new();
     for issue in &validated.issues {
         *issues_by_severity.entry(issue.severity).or_insert(0) += 1;
@@ -679,10 +695,9 @@ fn summarise(
         period: validated.period,
         output: String::new(),
         counts: Counts {
-            returns_received: count(Submission::Return, false),
-            returns_accepted: count(Submission::Return, true),
-            inventories_received: count(Submission::Inventory, false),
-            inventories_accepted: count(Submission::Inventory, true),
+            returns: FileCounts::of(&validated.files, Submission::Return),
+            inventories: FileCounts::of(&validated.files, Submission::Inventory),
+            unrecognised,
             files_rejected: validated.rejected.len(),
             issues_by_severity,
             organisations: config.orgs.len(),

@@ -200,7 +200,10 @@ fn run_reads_its_settings_from_baseline_toml() {
         String::from_utf8_lossy(&out.stderr)
     );
     let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(summary.contains("3 received, 3 accepted"), "{summary}");
+    assert!(
+        summary.contains("returns:      3 received: 3 accepted"),
+        "{summary}"
+    );
     assert!(dir.path().join("monthly/2026-10/tables/gaps.csv").is_file());
 }
 

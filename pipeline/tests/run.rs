@@ -137,7 +137,7 @@ fn manifest_lists_every_input_with_its_hash() {
     assert_eq!(inputs[0]["sha256"], baseline::ingest::sha256_hex(&bytes));
     assert_eq!(inputs[0]["size"], bytes.len());
     assert_eq!(inputs[1]["disposition"], "duplicate");
-    assert_eq!(manifest["counts"]["returns_accepted"], 1);
+    assert_eq!(manifest["counts"]["returns"]["accepted"], 1);
     for stage in ["ingest", "validate", "assess", "aggregate", "write"] {
         assert!(
             manifest["timings_ms"][stage].is_u64(),

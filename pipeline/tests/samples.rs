@@ -81,7 +81,36 @@ fn default_run_validates_the_latest_period() {
             .count()
     };
     assert_eq!(count(Disposition::Rejected), validated.rejected.len());
-    assert_eq!(summary.counts.returns_accepted, validated.returns.len());
+    let returns = summary.counts.returns;
+    assert_eq!(returns.accepted, validated.returns.len());
+    assert_eq!(
+        returns.received,
+        returns.accepted
+            + returns.superseded
+            + returns.duplicate
+            + returns.rejected
+            + returns.not_used,
+        "the counts add up"
+    );
+    // The report's data-quality figures count the same way.
+    let quality =
+        read_csv(&std::fs::read(out.path().join("2026-10/tables/data_quality.csv")).unwrap());
+    let received = quality
+        .iter()
+        .find(|r| r.contains(&"returns_received".to_string()))
+        .unwrap();
+    assert!(
+        received.contains(&returns.received.to_string()),
+        "{received:?}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("2026-10/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["counts"]["returns"]["received"], returns.received);
+    assert_eq!(
+        manifest["counts"]["returns"]["superseded"],
+        returns.superseded
+    );
     assert!(
         validated.returns.len() >= 50,
         "most sample returns are accepted"

@@ -10,7 +10,7 @@ use crate::contract::{Code, Contract, Organisations, Severity};
 pub use crate::format::pct;
 use crate::period::Period;
 use crate::table::Table;
-use crate::validate::{Disposition, Validated, Value};
+use crate::validate::{Submission, Validated, Value};
 
 /// National figures of one period, as published (`figures.json` of its run).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -206,19 +206,9 @@ pub struct QualityIndicator {
 
 /// How clean the period's submissions were.
 pub fn data_quality(validated: &Validated) -> Vec<QualityIndicator> {
-    let returns: Vec<_> = validated
-        .files
-        .iter()
-        .filter(|f| f.kind == crate::validate::Submission::Return)
-        .collect();
-    let received = returns
-        .iter()
-        .filter(|f| f.disposition != Disposition::Duplicate)
-        .count() as u64;
-    let rejected = returns
-        .iter()
-        .filter(|f| f.disposition == Disposition::Rejected)
-        .count() as u64;
+    // The same counts as the run summary and the manifest.
+    let returns = crate::validate::FileCounts::of(&validated.files, Submission::Return);
+    let (received, rejected) = (returns.received as u64, returns.rejected as u64);
     let accepted = validated.returns.len() as u64;
     let late = validated.returns.iter().filter(|r| r.late).count() as u64;
     let with_inventory = validated.inventories.len() as u64;

@@ -145,14 +145,14 @@ fn print_summary(s: &RunSummary) {
     if let Some(settings) = &s.settings {
         println!("  settings:     {settings}");
     }
-    println!(
-        "  returns:      {} received, {} accepted",
-        c.returns_received, c.returns_accepted
-    );
-    println!(
-        "  inventories:  {} received, {} accepted",
-        c.inventories_received, c.inventories_accepted
-    );
+    println!("  returns:      {}", c.returns.breakdown());
+    println!("  inventories:  {}", c.inventories.breakdown());
+    if c.unrecognised > 0 {
+        println!(
+            "  other files:  {} not a return or an inventory by name (reported, not read)",
+            c.unrecognised
+        );
+    }
     println!("  rejected:     {} files (quarantined)", c.files_rejected);
     println!(
         "  issues:       {} errors, {} warnings, {} information",

@@ -58,6 +58,56 @@ pub struct FileRecord {
     pub disposition: Disposition,
 }
 
+/// What became of a period's files of one kind, defined once for the run summary, the manifest
+/// and the reports: `received` is every recognised file of the kind named for the period, and
+/// it is the sum of the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FileCounts {
+    pub received: usize,
+    pub accepted: usize,
+    pub superseded: usize,
+    pub duplicate: usize,
+    pub rejected: usize,
+    pub not_used: usize,
+}
+
+impl FileCounts {
+    /// The counts of `kind` among `files`.
+    pub fn of(files: &[FileRecord], kind: Submission) -> Self {
+        let mut counts = FileCounts::default();
+        for file in files.iter().filter(|f| f.kind == kind) {
+            counts.received += 1;
+            *match file.disposition {
+                Disposition::Accepted => &mut counts.accepted,
+                Disposition::Superseded => &mut counts.superseded,
+                Disposition::Duplicate => &mut counts.duplicate,
+                Disposition::Rejected => &mut counts.rejected,
+                Disposition::NotUsed => &mut counts.not_used,
+            } += 1;
+        }
+        counts
+    }
+
+    /// `12 received: 9 accepted, 1 superseded, 2 rejected` (the parts that are not zero).
+    pub fn breakdown(&self) -> String {
+        let parts: Vec<String> = [
+            (self.accepted, "accepted"),
+            (self.superseded, "superseded"),
+            (self.duplicate, "duplicate"),
+            (self.rejected, "rejected"),
+            (self.not_used, "not used"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if parts.is_empty() {
+            return format!("{} received", self.received);
+        }
+        format!("{} received: {}", self.received, parts.join(", "))
+    }
+}
+
 /// The return used for an organisation this period.
 #[derive(Debug, Clone)]
 pub struct AcceptedReturn {

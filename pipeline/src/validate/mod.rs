@@ -9,8 +9,8 @@ mod single;
 pub mod values;
 
 pub use batch::{
-    AcceptedInventory, AcceptedReturn, Batch, Disposition, FileRecord, INVENTORY_BATCH, Limits,
-    PARSER_STACK, Rejected, Submission, Validated,
+    AcceptedInventory, AcceptedReturn, Batch, Disposition, FileCounts, FileRecord, INVENTORY_BATCH,
+    Limits, PARSER_STACK, Rejected, Submission, Validated,
 };
 pub use header::{HeaderCheck, HeaderContext, check_header};
 pub use measures::{Applicability, CheckedMeasures, check_measures};
