@@ -541,7 +541,7 @@ fn aggregate_period(
     series.push((period, PeriodFigures::of_run(&gaps, assessment)));
     let (contract, orgs) = (&config.contract, &config.orgs);
     let figures = Insights {
-        non_response: insights::non_response(assessment, orgs),
+        non_response: insights::non_response(assessment, orgs, validated),
         data_quality: insights::data_quality(validated),
         risks: insights::risks(validated, assessment, contract, derived),
     };

@@ -332,9 +332,25 @@ fn non_response_and_data_quality() {
             .unwrap()[3..]
             .to_vec()
     };
-    assert_eq!(row("national", "national"), ["4", "3", "1", "75.0"]);
-    assert_eq!(row("org_type", "icb"), ["1", "0", "1", "0.0"]);
-    assert_eq!(row("region", "Y56"), ["4", "3", "1", "75.0"]);
+    // orgs, submitted, not submitted = only rejected + sent nothing, % submitted
+    assert_eq!(
+        row("national", "national"),
+        ["4", "3", "1", "0", "1", "75.0"]
+    );
+    assert_eq!(row("org_type", "icb"), ["1", "0", "1", "0", "1", "0.0"]);
+    assert_eq!(row("region", "Y56"), ["4", "3", "1", "0", "1", "75.0"]);
+
+    // An organisation whose only return was rejected is not one that sent nothing.
+    let out = tempfile::tempdir().unwrap();
+    run_case("empty_file", out.path());
+    let non_response = table(out.path(), "non_response");
+    let national = non_response.iter().find(|r| r[1] == "national").unwrap();
+    let (not_submitted, only_rejected, nothing) = (&national[5], &national[6], &national[7]);
+    assert_eq!(only_rejected, "1", "{national:?}");
+    assert_eq!(
+        not_submitted.parse::<u64>().unwrap(),
+        only_rejected.parse::<u64>().unwrap() + nothing.parse::<u64>().unwrap()
+    );
 
     let out = tempfile::tempdir().unwrap();
     run_case("late_submission", out.path());

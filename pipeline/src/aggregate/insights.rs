@@ -124,48 +124,77 @@ fn change(now: &str, before: &str) -> (String, String) {
     }
 }
 
-/// Organisations expected in a group, and how many made a return.
+/// Organisations expected in a group, how many made a return that was used, and of the rest
+/// how many sent only files that were rejected (a different thing to chase from silence).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonResponse {
     pub group_kind: GroupKind,
     pub group_code: String,
     pub orgs: u64,
     pub submitted: u64,
+    /// Without a return used, but with at least one file named for them this period.
+    pub only_rejected: u64,
+}
+
+impl NonResponse {
+    /// Organisations that sent nothing at all.
+    pub fn sent_nothing(&self) -> u64 {
+        self.orgs - self.submitted - self.only_rejected
+    }
+}
+
+/// The organisations (reference spelling) with at least one file named for them this period.
+pub fn senders(validated: &Validated, orgs: &Organisations) -> std::collections::BTreeSet<String> {
+    validated
+        .files
+        .iter()
+        .filter_map(|f| crate::ingest::names::recognise(crate::ingest::names::base_name(&f.file)))
+        .filter_map(|name| orgs.get(&name.org_code))
+        .map(|org| org.org_code.clone())
+        .collect()
 }
 
 /// Non-response nationally, by region and by type, in that order, codes sorted.
-pub fn non_response(assessment: &Assessment, orgs: &Organisations) -> Vec<NonResponse> {
-    let mut groups: BTreeMap<(GroupKind, String), (u64, u64)> = BTreeMap::new();
+pub fn non_response(
+    assessment: &Assessment,
+    orgs: &Organisations,
+    validated: &Validated,
+) -> Vec<NonResponse> {
+    let senders = senders(validated, orgs);
+    let mut groups: BTreeMap<(GroupKind, String), [u64; 3]> = BTreeMap::new();
     for s in &assessment.status {
         let Some(org) = orgs.get(&s.org_code) else {
             continue;
         };
-        let submitted = u64::from(s.status != Status::NotSubmitted);
+        let submitted = s.status != Status::NotSubmitted;
+        let only_rejected = !submitted && senders.contains(&org.org_code);
         for key in [
             (GroupKind::National, super::NATIONAL.to_string()),
             (GroupKind::Region, org.region_code.clone()),
             (GroupKind::OrgType, org.org_type.clone()),
         ] {
             let entry = groups.entry(key).or_default();
-            entry.0 += 1;
-            entry.1 += submitted;
+            entry[0] += 1;
+            entry[1] += u64::from(submitted);
+            entry[2] += u64::from(only_rejected);
         }
     }
     groups
         .into_iter()
         .map(
-            |((group_kind, group_code), (orgs, submitted))| NonResponse {
+            |((group_kind, group_code), [orgs, submitted, only_rejected])| NonResponse {
                 group_kind,
                 group_code,
                 orgs,
                 submitted,
+                only_rejected,
             },
         )
         .collect()
 }
 
-/// `tables/non_response.csv`: organisations expected, with an accepted return and without, by
-/// region and by type, and nationally.
+/// `tables/non_response.csv`: organisations expected, with a return used and without; of those
+/// without, the ones whose files were all rejected and the ones that sent nothing.
 pub fn non_response_table(period: Period, rows: &[NonResponse]) -> Table {
     Table {
         columns: vec![
@@ -175,6 +204,8 @@ pub fn non_response_table(period: Period, rows: &[NonResponse]) -> Table {
             "orgs",
             "submitted",
             "not_submitted",
+            "only_rejected",
+            "sent_nothing",
             "pct_submitted",
         ],
         rows: rows
@@ -187,6 +218,8 @@ pub fn non_response_table(period: Period, rows: &[NonResponse]) -> Table {
                     r.orgs.to_string(),
                     r.submitted.to_string(),
                     (r.orgs - r.submitted).to_string(),
+                    r.only_rejected.to_string(),
+                    r.sent_nothing().to_string(),
                     pct(r.submitted, r.orgs),
                 ]
             })

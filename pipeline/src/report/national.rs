@@ -496,8 +496,9 @@ fn non_response(inputs: &Inputs, facts: &Facts) -> TableModel {
         vec![
             Cell::text("Group"),
             Cell::num("Organisations"),
-            Cell::num("Returns made"),
-            Cell::num("No return"),
+            Cell::num("Returns used"),
+            Cell::num("Only rejected files"),
+            Cell::num("Sent nothing"),
             Cell::num("Percentage responding"),
         ],
     );
@@ -516,7 +517,8 @@ fn non_response(inputs: &Inputs, facts: &Facts) -> TableModel {
             Cell::text(name),
             Cell::num(row.orgs.to_string()),
             Cell::num(row.submitted.to_string()),
-            Cell::num((row.orgs - row.submitted).to_string()),
+            Cell::num(row.only_rejected.to_string()),
+            Cell::num(row.sent_nothing().to_string()),
             Cell::num(format!("{}%", pct(row.submitted, row.orgs))),
         ]);
     }
@@ -524,17 +526,19 @@ fn non_response(inputs: &Inputs, facts: &Facts) -> TableModel {
 }
 
 fn non_submitters(inputs: &Inputs, facts: &Facts) -> TableModel {
+    let senders = crate::aggregate::insights::senders(inputs.validated, inputs.orgs);
     let mut table = TableModel::new(
         "non-submitters",
-        "Organisations that made no return",
+        "Organisations without a return used: those whose files were all rejected (see their pages for what to correct), and those that sent nothing",
         vec![
             Cell::text("Organisation"),
             Cell::text("Code"),
             Cell::text("Type"),
             Cell::text("Region"),
+            Cell::text("What arrived"),
         ],
     )
-    .when_empty("Every organisation made a return.");
+    .when_empty("Every organisation made a return that was used.");
     for row in inputs
         .assessment
         .status
@@ -549,8 +553,17 @@ fn non_submitters(inputs: &Inputs, facts: &Facts) -> TableModel {
             Cell::text(org.org_code.clone()),
             Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
             Cell::text(facts.region_name(&org.region_code)),
+            Cell::text(if senders.contains(&org.org_code) {
+                "only rejected files"
+            } else {
+                "nothing"
+            }),
         ]);
     }
+    // Rejected first: those are the ones to chase with a correction.
+    table
+        .rows
+        .sort_by_key(|row| row.last().is_some_and(|c| c.text == "nothing"));
     table
 }
 
