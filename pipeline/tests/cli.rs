@@ -73,6 +73,21 @@ fn validate_reports_errors_with_lines_and_exits_one() {
     );
 }
 
+/// A misnamed file fails `validate` (the batch would never read it), and since its content
+/// names the organisation and period, the message gives the name to use.
+#[test]
+fn validate_fails_a_misnamed_file_and_gives_the_name_to_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = case_file("valid_batch", "K82057_2026-10_return.csv");
+    let misnamed = dir.path().join("october return.csv");
+    std::fs::copy(&good, &misnamed).unwrap();
+    let out = baseline(&["validate", misnamed.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 error,"), "{text}");
+    assert!(text.contains("name it K82057_2026-10_return.csv"), "{text}");
+}
+
 #[test]
 fn validate_without_reference_judges_trust_measures_by_code_shape() {
     let dir = tempfile::tempdir().unwrap();

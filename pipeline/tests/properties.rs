@@ -105,13 +105,21 @@ fn typed(format: &str, measures: &[(String, String, Value)]) -> BTreeMap<String,
         &BTreeSet::new(),
         &mut issues,
     );
-    // Values rejected only for their pair (a part over its whole) are put back for comparison.
+    // Values rejected only for their pair (a part over its whole, reported on the part) are
+    // put back for comparison, the part's and its whole's.
     let mut values = checked.values;
     for issue in issues.into_sorted(None) {
-        if issue.code.as_str() == "inconsistent"
-            && let Some((_, _, v)) = measures.iter().find(|(n, _, _)| *n == issue.measure)
-        {
-            values.insert(issue.measure.clone(), *v);
+        if issue.code.as_str() != "inconsistent" {
+            continue;
+        }
+        let whole = contract
+            .dictionary
+            .get(&issue.measure)
+            .and_then(|m| m.not_more_than.clone());
+        for name in std::iter::once(issue.measure.clone()).chain(whole) {
+            if let Some((_, _, v)) = measures.iter().find(|(n, _, _)| *n == name) {
+                values.insert(name, *v);
+            }
         }
     }
     values

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 
 use super::error::{Failure, Result};
 use super::settings;
-use crate::contract::{Contract, Severity};
+use crate::contract::{Code, Contract, Severity};
 use crate::period::Period;
 use crate::validate::{Context, Issue, Limits, check_file};
 
@@ -51,6 +51,11 @@ pub fn command(args: ValidateArgs, limits: Limits, contract: Contract) -> Result
         };
         all.extend(check_file(&shown, bytes.into(), &contract, context, limits));
     }
+    // A name the batch would not recognise is a warning in a run (the file is reported and
+    // ignored) but an error in a check before sending: the file would never be read.
+    for issue in all.iter_mut().filter(|i| i.code == Code::UnrecognisedFile) {
+        issue.severity = Severity::Error;
+    }
     let errors = all.iter().filter(|i| i.severity == Severity::Error).count();
     match args.format {
         Format::Json => println!(
@@ -76,9 +81,9 @@ fn print_issues(files: &[PathBuf], issues: &[Issue]) {
             continue;
         }
         println!(
-            "{shown}: {} errors, {} warnings, {} information",
-            count(Severity::Error),
-            count(Severity::Warning),
+            "{shown}: {}, {}, {} information",
+            counted(count(Severity::Error), "error"),
+            counted(count(Severity::Warning), "warning"),
             count(Severity::Info)
         );
         for i in own {
@@ -92,4 +97,9 @@ fn print_issues(files: &[PathBuf], issues: &[Issue]) {
             );
         }
     }
+}
+
+/// `1 error`, `2 errors`.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

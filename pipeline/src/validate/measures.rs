@@ -63,12 +63,16 @@ pub fn check_measures(
         let first = occurrences[0];
         let Some(measure) = dict.get(name) else {
             let shown = if name.is_empty() { "(blank)" } else { name };
+            let hint = match closest(dict, name) {
+                Some(known) => format!("did you mean {known}?"),
+                None => "check its spelling against the template".to_string(),
+            };
             issues.push(
                 site,
                 Code::UnknownMeasure,
                 name,
                 first.line,
-                format!("measure {shown} is not in the measure dictionary and is ignored; check its spelling against the template"),
+                format!("measure {shown} is not in the measure dictionary and is ignored; {hint}"),
             );
             continue;
         };
@@ -154,19 +158,22 @@ fn check_parts(
             continue;
         };
         if p > w {
+            // One issue per broken rule, on the part's line, naming the whole's.
+            let line = |name: &str| lines.get(name).copied().flatten();
+            let whole_line = line(whole)
+                .map(|l| format!(", line {l}"))
+                .unwrap_or_default();
             let message = format!(
-                "{} ({p}) is greater than {whole} ({w}); a part cannot exceed its whole: correct one of them",
+                "{} ({p}) is greater than {whole} ({w}{whole_line}); a part cannot exceed its whole: correct one of them",
                 part.name
             );
-            let line = |name: &str| lines.get(name).copied().flatten();
             issues.push(
                 site,
                 Code::Inconsistent,
                 &part.name,
                 line(&part.name),
-                message.clone(),
+                message,
             );
-            issues.push(site, Code::Inconsistent, whole, line(whole), message);
             inconsistent.insert(part.name.clone());
             inconsistent.insert(whole.to_string());
         }
@@ -208,5 +215,56 @@ fn check_applicable(
                 ),
             );
         }
+    }
+}
+
+/// The dictionary's measure closest to an unknown name, when it is a slip of at most two
+/// letters (inserted, dropped, changed or swapped neighbours).
+fn closest<'d>(dict: &'d Dictionary, name: &str) -> Option<&'d str> {
+    let name = name.trim().to_ascii_lowercase();
+    dict.measures()
+        .iter()
+        .map(|m| (edit_distance(&name, &m.name), m.name.as_str()))
+        .filter(|(d, _)| *d <= 2 && !name.is_empty())
+        .min()
+        .map(|(_, known)| known)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+/// neighbouring letters each cost one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod spelling {
+    use super::edit_distance;
+
+    #[test]
+    fn slips_of_a_letter_or_two_are_near() {
+        assert_eq!(edit_distance("staf_total", "staff_total"), 1);
+        assert_eq!(edit_distance("staff_totla", "staff_total"), 1);
+        assert_eq!(edit_distance("stuff_totl", "staff_total"), 2);
+        assert!(edit_distance("endpoints_total", "staff_total") > 2);
     }
 }

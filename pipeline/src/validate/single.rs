@@ -8,7 +8,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::batch::{lateness, report_bad_cells};
-use super::header::{HeaderContext, check_header};
+use super::header::{HeaderCheck, HeaderContext, check_header};
 use super::measures::{Applicability, check_measures};
 use super::{Issue, Issues, Limits, Site};
 use crate::contract::{Code, Contract, Organisations};
@@ -46,7 +46,8 @@ pub fn check_file(
         file: file.to_string(),
         org_code: name.as_ref().map_or(stem_org, |n| n.org_code.clone()),
     };
-    let Some(kind) = kind_of(name.as_ref(), base, &site, &mut issues) else {
+    let Some(kind) = kind_of(name.as_ref(), base) else {
+        unrecognised(&site, None, &mut issues);
         return issues.into_sorted(context.orgs);
     };
     let limit = limits.max_bytes(kind);
@@ -61,10 +62,22 @@ pub fn check_file(
         );
         return issues.into_sorted(context.orgs);
     }
+    let mut named_for = None;
     match kind {
         FileKind::Return(format) => match read_return(format, &bytes, &limits) {
             Err(fault) => issues.file(&site, fault.code, fault.message),
-            Ok(raw) => check_return(&raw, file, name.as_ref(), contract, context, &mut issues),
+            Ok(raw) => {
+                let header =
+                    check_return(&raw, file, name.as_ref(), contract, context, &mut issues);
+                named_for = header.period.map(|period| {
+                    let extension = base.rsplit_once('.').map_or("", |(_, e)| e);
+                    let org = context
+                        .orgs
+                        .and_then(|orgs| orgs.get(&header.org_code))
+                        .map_or(header.org_code.as_str(), |o| o.org_code.as_str());
+                    format!("{org}_{period}_return.{}", extension.to_ascii_lowercase())
+                });
+            }
         },
         FileKind::Inventory(format) => {
             let spec = &contract.dictionary.inventory;
@@ -76,25 +89,28 @@ pub fn check_file(
             }
         }
     }
+    if name.is_none() {
+        unrecognised(&site, named_for.as_deref(), &mut issues);
+    }
     issues.into_sorted(context.orgs)
 }
 
-/// What the file is by its name; a name the batch would not recognise is reported, and read
-/// by its extension when it has a known one.
-fn kind_of(
-    name: Option<&names::FileName>,
-    base: &str,
-    site: &Site,
-    issues: &mut Issues,
-) -> Option<FileKind> {
+/// A name the batch would not recognise, with the name to use when the content says it.
+fn unrecognised(site: &Site, named_for: Option<&str>, issues: &mut Issues) {
+    let rule = "the file is not named {org_code}_{YYYY-MM}_return.json/.csv/.xlsx or {org_code}_{YYYY-MM}_inventory.csv/.parquet; the batch would ignore it";
+    let message = match named_for {
+        Some(name) => format!("{rule}: name it {name}"),
+        None => rule.to_string(),
+    };
+    issues.file(site, Code::UnrecognisedFile, message);
+}
+
+/// What the file is by its name, or by its extension when the name is not one the batch
+/// recognises (so that it is still checked).
+fn kind_of(name: Option<&names::FileName>, base: &str) -> Option<FileKind> {
     if let Some(name) = name {
         return Some(name.kind);
     }
-    issues.file(
-        site,
-        Code::UnrecognisedFile,
-        "the file is not named {org_code}_{YYYY-MM}_return.json/.csv/.xlsx or {org_code}_{YYYY-MM}_inventory.csv/.parquet; the batch would ignore it",
-    );
     let extension = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match extension.as_deref() {
         Some("json") => Some(FileKind::Return(ReturnFormat::Json)),
@@ -105,15 +121,16 @@ fn kind_of(
     }
 }
 
-/// A readable return's header, then (when the header is valid) its measures and lateness.
-fn check_return(
+/// A readable return's header, then (when the header is valid) its measures and lateness;
+/// gives the header.
+fn check_return<'a>(
     raw: &RawReturn,
     file: &str,
     name: Option<&names::FileName>,
     contract: &Contract,
-    context: Context<'_>,
+    context: Context<'a>,
     issues: &mut Issues,
-) {
+) -> HeaderCheck<'a> {
     let header_context = HeaderContext {
         batch_period: context.period,
         orgs: context.orgs,
@@ -122,7 +139,7 @@ fn check_return(
     let header = check_header(raw, file, name, header_context, issues);
     let period = context.period.or(header.period).or(name.map(|n| n.period));
     let (true, Some(period)) = (header.valid, period) else {
-        return;
+        return header;
     };
     let applicability = match header.organisation {
         Some(org) => Applicability::OrgType(&org.org_type),
@@ -157,4 +174,5 @@ fn check_return(
             ),
         );
     }
+    header
 }

@@ -53,16 +53,12 @@ pub fn type_value(
     match value {
         Value::Count(n) if n < measure.min => Err((
             Code::OutOfRange,
-            format!(
-                "{} must be at least {}; {n} was given",
-                measure.name, measure.min
-            ),
+            format!("must be at least {}; {n} was given", measure.min),
         )),
         Value::Date(d) if measure.not_after_period_end && d > period_end => Err((
             Code::DateAfterPeriodEnd,
             format!(
-                "{} is {d}, after the end of the period ({period_end}); give the date of the last one that has happened",
-                measure.name
+                "{d} is after the end of the period ({period_end}); give the date of the last one that has happened"
             ),
         )),
         value => Ok(value),
