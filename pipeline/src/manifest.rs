@@ -33,6 +33,9 @@ pub struct Counts {
     pub unrecognised: usize,
     /// Rejected files of both kinds: what the quarantine holds.
     pub files_rejected: usize,
+    /// Changes against the last run of the period and the previous period, by kind
+    /// (`last_run_status`, `previous_period_status`, ...; see `aggregate::changes`).
+    pub changes: BTreeMap<String, usize>,
     pub issues_by_severity: BTreeMap<Severity, usize>,
     pub organisations: usize,
     pub status_counts: BTreeMap<Status, usize>,
@@ -133,6 +136,7 @@ impl Manifest {
                 "inventories": summary.inventories,
                 "unrecognised": summary.unrecognised,
                 "files_rejected": summary.files_rejected,
+                "changes": summary.changes,
                 "issues": issues,
                 "organisations": summary.organisations,
                 "outcomes": assessment.outcomes.len(),

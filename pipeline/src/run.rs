@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
 
+use crate::aggregate::changes::{self, Against, Snapshot};
 use crate::aggregate::{self, GapRow, Insights, PeriodFigures, insights};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations};
@@ -248,6 +249,9 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     timings.lap("assess");
 
     let (history, mut warnings) = load_history(&config.out, period).await;
+    let now = Snapshot::of_run(&validated, &assessment);
+    let (changes, unreadable) = what_changed(&config.out, period, &now).await;
+    warnings.extend(unreadable);
     let figures = aggregate_period(
         config,
         &catalogue,
@@ -263,7 +267,11 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         status: tables::org_status(&assessment, &config.orgs),
         gaps: aggregate::gaps_table(&period.to_string(), &figures.gaps),
         issues: output::issues_table(&period.to_string(), &validated.issues),
-        figures: figures.tables,
+        figures: {
+            let mut tables = figures.tables;
+            tables.push(("changes", changes::changes_table(period, &changes)));
+            tables
+        },
     };
     let reports = report::render_all(&report::Inputs {
         period,
@@ -275,6 +283,8 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         gaps: &figures.gaps,
         series: &figures.series,
         insights: &figures.insights,
+        changes: &changes,
+        today: config.now.date_naive(),
         tables: &tables.all(),
     })?;
     tracing::info!(files = reports.len(), "rendered the reports");
@@ -303,6 +313,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         validated: &validated,
         assessment: &assessment,
         unrecognised: listing.unrecognised.len(),
+        changes: &changes,
     };
     let mut summary = summarise(config, judged, &catalogue, warnings);
     let manifest = manifest::Manifest::new(
@@ -463,6 +474,44 @@ fn assess_period(
         "assessed"
     );
     Ok((derived, assessment))
+}
+
+/// What changed since the run of `period` published before this one, and since the previous
+/// period's run; a published run that cannot be read is a warning, never a failure.
+async fn what_changed(
+    out: &Location,
+    period: Period,
+    now: &Snapshot,
+) -> (Vec<changes::Change>, Vec<String>) {
+    let published: Vec<String> = out.folders().await.unwrap_or_default();
+    let (mut found, mut warnings) = (Vec::new(), Vec::new());
+    for (when, against) in [
+        (period, Against::LastRun),
+        (period.previous(), Against::PreviousPeriod),
+    ] {
+        if !published.contains(&when.to_string()) {
+            continue;
+        }
+        match read_snapshot(out, when, against).await {
+            Ok(before) => found.extend(changes::compare(&before, now, against)),
+            Err(why) => warnings.push(format!(
+                "what changed since the published {when} is not shown: {why}"
+            )),
+        }
+    }
+    (found, warnings)
+}
+
+async fn read_snapshot(out: &Location, when: Period, against: Against) -> Result<Snapshot, String> {
+    let shown = |e: StorageError| format!("{:#}", anyhow::Error::new(e));
+    let run = publish::resolve(out, when).await.map_err(shown)?;
+    let status = run.read("tables/org_status.csv").await.map_err(shown)?;
+    if against == Against::PreviousPeriod {
+        return Snapshot::from_outputs(None, &status, None);
+    }
+    let manifest = run.read("manifest.json").await.map_err(shown)?;
+    let outcomes = run.read("tables/outcomes.csv").await.map_err(shown)?;
+    Snapshot::from_outputs(Some(&manifest), &status, Some(&outcomes))
 }
 
 /// The national figures of every published period before `period`, from each run's
@@ -670,6 +719,7 @@ struct Judged<'a> {
     assessment: &'a Assessment,
     /// Files of the landing zone that are not submissions by name.
     unrecognised: usize,
+    changes: &'a [changes::Change],
 }
 
 fn summarise(
@@ -682,6 +732,7 @@ fn summarise(
         validated,
         assessment,
         unrecognised,
+        changes,
     } = judged;
     let mut issues_by_severity = BTreeMap::new();
     for issue in &validated.issues {
@@ -699,6 +750,7 @@ fn summarise(
             inventories: FileCounts::of(&validated.files, Submission::Inventory),
             unrecognised,
             files_rejected: validated.rejected.len(),
+            changes: changes::counts(changes),
             issues_by_severity,
             organisations: config.orgs.len(),
             status_counts,

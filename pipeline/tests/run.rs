@@ -507,3 +507,119 @@ fn publishing_an_earlier_period_names_the_trends_to_refresh() {
     );
     assert_eq!(run("2026-10"), "", "in order again, nothing to say");
 }
+
+/// A rerun after a resubmission says what changed: the new file used and the old one
+/// superseded, the organisation's outcome and status, in `tables/changes.csv`, the manifest,
+/// the national report, and a revision note on the public report; a rerun with nothing new
+/// says nothing.
+#[test]
+fn a_rerun_after_a_resubmission_says_what_changed() {
+    let landing = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let case = cases().join("valid_batch/landing");
+    for file in files_below(&case) {
+        std::fs::copy(case.join(&file), landing.path().join(&file)).unwrap();
+    }
+    let contract = contract();
+    let run = || {
+        run_batch(
+            local(landing.path()),
+            local(out.path()),
+            Some("2026-10"),
+            orgs(&cases().join("organisations.csv"), &contract),
+            Limits::default(),
+        )
+    };
+    let first = run();
+    assert!(
+        first.summary.counts.changes.is_empty(),
+        "nothing to compare with yet"
+    );
+
+    // K82057 resubmits later: half its staff trained instead of all but one.
+    let original = std::fs::read_to_string(case.join("K82057_2026-10_return.csv")).unwrap();
+    let corrected = original
+        .replace("2026-11-04T09:12:00Z", "2026-11-08T10:00:00Z")
+        .replace("staff_trained_12m,24", "staff_trained_12m,12");
+    std::fs::create_dir(landing.path().join("resubmitted")).unwrap();
+    std::fs::write(
+        landing.path().join("resubmitted/K82057_2026-10_return.csv"),
+        corrected,
+    )
+    .unwrap();
+    let second = run();
+    let published = out.path().join("2026-10");
+    let changes = read_csv(&std::fs::read(published.join("tables/changes.csv")).unwrap());
+    let rows: Vec<(&str, &str, &str, &str, &str, &str)> = changes[1..]
+        .iter()
+        .filter(|r| r[1] == "last_run")
+        .map(|r| {
+            (
+                r[2].as_str(),
+                r[3].as_str(),
+                r[4].as_str(),
+                r[5].as_str(),
+                r[6].as_str(),
+                "",
+            )
+        })
+        .collect();
+    assert!(
+        rows.contains(&(
+            "file",
+            "K82057_2026-10_return.csv",
+            "",
+            "accepted",
+            "superseded",
+            ""
+        )),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&(
+            "file",
+            "resubmitted/K82057_2026-10_return.csv",
+            "",
+            "",
+            "accepted",
+            ""
+        )),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == "outcome" && r.1 == "K82057" && r.2 == "STAFF-TRAINING"),
+        "{rows:?}"
+    );
+    assert!(
+        second.summary.counts.changes["last_run_file"] == 2,
+        "{:?}",
+        second.summary.counts.changes
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(published.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["changes"]["last_run_file"], 2);
+    let national = std::fs::read_to_string(published.join("reports/national.html")).unwrap();
+    assert!(national.contains("resubmitted&#x2f;K82057_2026-10_return.csv"));
+    let public = std::fs::read_to_string(published.join("reports/public.html")).unwrap();
+    assert!(
+        public.contains("Revised "),
+        "the public report carries a revision note"
+    );
+    assert!(!public.contains("K82057"), "the note names no organisation");
+
+    // The same inputs again: nothing changed, no revision note.
+    let third = run();
+    assert!(
+        third
+            .summary
+            .counts
+            .changes
+            .keys()
+            .all(|k| !k.starts_with("last_run")),
+        "{:?}",
+        third.summary.counts.changes
+    );
+    let public = std::fs::read_to_string(published.join("reports/public.html")).unwrap();
+    assert!(!public.contains("Revised "));
+}

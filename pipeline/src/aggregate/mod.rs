@@ -1,6 +1,7 @@
 //! Aggregate: the sector-wide gaps by standard, nationally, by region and by organisation
 //! type (`tables/gaps.*`), computed once with polars from the outcome rows.
 
+pub mod changes;
 pub mod insights;
 
 pub use insights::{NonResponse, PeriodFigures, QualityIndicator, RiskRow};

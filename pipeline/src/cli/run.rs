@@ -170,6 +170,26 @@ fn print_summary(s: &RunSummary) {
         c.organisations,
         statuses.join(", ")
     );
+    if !c.changes.is_empty() {
+        let since = |against: &str, label: String| {
+            let parts: Vec<String> = c
+                .changes
+                .iter()
+                .filter_map(|(key, n)| {
+                    let kind = key.strip_prefix(against)?.strip_prefix('_')?;
+                    Some(format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
+                })
+                .collect();
+            (!parts.is_empty()).then(|| format!("{label}: {}", parts.join(", ")))
+        };
+        let lines = [
+            since("last_run", format!("since the last run of {}", s.period)),
+            since("previous_period", format!("since {}", s.period.previous())),
+        ];
+        for line in lines.into_iter().flatten() {
+            println!("  changed:      {line} (tables/changes.csv)");
+        }
+    }
     for warning in &s.warnings {
         println!("  warning:      {warning}");
     }

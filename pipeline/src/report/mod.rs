@@ -72,6 +72,10 @@ pub struct Inputs<'a> {
     pub series: &'a [(Period, PeriodFigures)],
     /// Non-response, data quality and risk, typed.
     pub insights: &'a crate::aggregate::Insights,
+    /// What changed since the last run of the period and since the previous period.
+    pub changes: &'a [crate::aggregate::changes::Change],
+    /// The day of the run: shown only in a revision note, when a release replaces another.
+    pub today: chrono::NaiveDate,
     /// Every table the run wrote, by name, in the order the workbook lists them.
     pub tables: &'a [(&'a str, &'a Table)],
 }

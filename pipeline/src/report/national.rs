@@ -31,6 +31,8 @@ pub struct National {
     pub non_submitters: TableModel,
     pub data_quality: TableModel,
     pub risk: TableModel,
+    pub changes_note: String,
+    pub changes: TableModel,
 }
 
 pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
@@ -57,6 +59,8 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
         non_submitters: non_submitters(inputs, facts),
         data_quality: data_quality(inputs),
         risk: risk(inputs, facts),
+        changes_note: changes_note(inputs),
+        changes: changes(inputs),
         page,
     }
 }
@@ -633,6 +637,72 @@ fn risk(inputs: &Inputs, facts: &Facts) -> TableModel {
             Cell::text(facts.region_name(&org.region_code)),
             Cell::text(risk),
             Cell::text(row.detail.clone()),
+        ]);
+    }
+    table
+}
+
+/// What the "What changed" section says before its table.
+fn changes_note(inputs: &Inputs) -> String {
+    use crate::aggregate::changes::{Against, ChangeKind};
+    let count = |against, kind| {
+        inputs
+            .changes
+            .iter()
+            .filter(|c| c.against == against && c.kind == kind)
+            .count()
+    };
+    let period = inputs.period;
+    let rerun = match (
+        count(Against::LastRun, ChangeKind::File),
+        count(Against::LastRun, ChangeKind::Status),
+        count(Against::LastRun, ChangeKind::Outcome),
+    ) {
+        (0, 0, 0) => format!("Nothing changed since the last run of {period}, if there was one."),
+        (files, statuses, outcomes) => format!(
+            "Since the last run of {period}: {files} files newly used, set aside or gone, {statuses} organisations changed status and {outcomes} outcomes changed."
+        ),
+    };
+    format!(
+        "{rerun} Since {}: {} organisations changed status (listed in tables/changes.csv).",
+        period.previous(),
+        count(Against::PreviousPeriod, ChangeKind::Status)
+    )
+}
+
+/// The changes since the last run of the period, one row each.
+fn changes(inputs: &Inputs) -> TableModel {
+    use crate::aggregate::changes::Against;
+    let mut table = TableModel::new(
+        "changes-table",
+        "Changes since the last run of this period",
+        vec![
+            Cell::text("What"),
+            Cell::text("File or organisation"),
+            Cell::text("Standard"),
+            Cell::text("Before"),
+            Cell::text("Now"),
+        ],
+    )
+    .when_empty("No change since the last run of this period.");
+    let shown = |text: &str| {
+        if text.is_empty() {
+            "(none)".to_string()
+        } else {
+            text.replace('_', " ")
+        }
+    };
+    for c in inputs
+        .changes
+        .iter()
+        .filter(|c| c.against == Against::LastRun)
+    {
+        table.rows.push(vec![
+            Cell::text(c.kind.as_str()),
+            Cell::text(c.subject.clone()),
+            Cell::text(c.item.clone()),
+            Cell::text(shown(&c.before)),
+            Cell::text(shown(&c.after)),
         ]);
     }
     table

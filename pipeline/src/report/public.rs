@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::disclosure::{self, Disclosure, Grid, NATIONAL};
 use super::facts::{Facts, Group, gap};
-use super::model::{Cell, Chart, Page, TableModel, status_label};
+use super::model::{Cell, Chart, Page, TableModel, period_label, status_label};
 use super::{Inputs, KeyFigure, national};
 use crate::aggregate::GroupKind;
 use crate::assess::Status;
@@ -35,6 +35,15 @@ pub struct Public {
     pub data_quality: TableModel,
     pub downloads: Vec<Download>,
     pub min_group: u64,
+    /// Set when this release replaces one published earlier for the period.
+    pub revision: Option<Revision>,
+}
+
+/// A revision note, as statistics producers put at the top of a revised release.
+#[derive(Debug, Serialize)]
+pub struct Revision {
+    pub date: String,
+    pub text: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,6 +116,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
         data_quality: national::data_quality(inputs),
         downloads,
         min_group: inputs.contract.dictionary.min_group,
+        revision: revision(inputs),
         page,
     };
     let files = files
@@ -426,4 +436,30 @@ fn trends_csv(inputs: &Inputs, disclosure: &Disclosure) -> (Vec<u8>, usize) {
         }
     }
     (csv.into_bytes(), rows)
+}
+
+/// The revision note, when this run changed any organisation's status or outcome since the
+/// release published before it for the period (counts only: no organisation is named).
+fn revision(inputs: &Inputs) -> Option<Revision> {
+    use crate::aggregate::changes::{Against, ChangeKind};
+    let revised = |kind| {
+        let mut orgs: Vec<&str> = inputs
+            .changes
+            .iter()
+            .filter(|c| c.against == Against::LastRun && c.kind == kind)
+            .map(|c| c.subject.as_str())
+            .collect();
+        orgs.dedup();
+        orgs.len()
+    };
+    let (statuses, outcomes) = (revised(ChangeKind::Status), revised(ChangeKind::Outcome));
+    (statuses + outcomes > 0).then(|| Revision {
+        date: inputs.today.format("%-d %B %Y").to_string(),
+        text: format!(
+            "This release replaces the one published earlier for {}, after returns were corrected or sent late: the status of {statuses} organisation{} and the outcomes of {outcomes} organisation{} changed, and every figure below includes them.",
+            period_label(inputs.period),
+            if statuses == 1 { "" } else { "s" },
+            if outcomes == 1 { "" } else { "s" },
+        ),
+    })
 }
