@@ -42,6 +42,9 @@ pub fn template(
         sheet.set_column_width(col as u16, *width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    // Codes, periods, measure names and descriptions cannot be edited by accident: only the
+    // submission time, value and comment cells are unlocked (no password: it guards slips).
+    sheet.protect();
     let measures: Vec<_> = dict
         .measures()
         .iter()
@@ -71,9 +74,12 @@ fn measure_row(
     period: Period,
 ) -> Result<(), XlsxError> {
     let text = Format::new().set_num_format("@");
+    let editable = Format::new().set_unlocked();
     sheet.write_string_with_format(row, 0, org_code, &text)?;
     sheet.write_string_with_format(row, 1, period.to_string(), &text)?;
-    sheet.write_string_with_format(row, 2, "", &text)?;
+    sheet.write_string_with_format(row, 2, "", &text.clone().set_unlocked())?;
+    sheet.write_blank(row, VALUE_COL, &editable)?;
+    sheet.write_blank(row, VALUE_COL + 1, &editable)?;
     sheet.write_string(row, 3, &measure.name)?;
     sheet.write_string(
         row,
@@ -99,7 +105,8 @@ fn measure_row(
             "Choose yes or no.".to_string(),
         ),
         MeasureType::Date => {
-            sheet.set_cell_format(row, VALUE_COL, &Format::new().set_num_format("yyyy-mm-dd"))?;
+            let date = Format::new().set_num_format("yyyy-mm-dd").set_unlocked();
+            sheet.write_blank(row, VALUE_COL, &date)?;
             let end = ExcelDateTime::from_ymd(
                 period_end.year() as u16,
                 period_end.month() as u8,

@@ -164,6 +164,19 @@ fn template_has_data_validation_on_every_value_cell() {
         .unwrap()
         .read_to_string(&mut sheet_xml)
         .unwrap();
+    // Protected, with the submitted_at, value and comment cells left editable.
+    assert!(
+        sheet_xml.contains("<sheetProtection"),
+        "the sheet is protected"
+    );
+    let mut styles = String::new();
+    zip::ZipArchive::new(std::fs::File::open(&path).unwrap())
+        .unwrap()
+        .by_name("xl/styles.xml")
+        .unwrap()
+        .read_to_string(&mut styles)
+        .unwrap();
+    assert!(styles.contains("locked=\"0\""), "some cells are unlocked");
     // One rule per value cell, plus one over the submitted_at column.
     assert_eq!(sheet_xml.matches("<dataValidation ").count(), all.len() + 1);
     assert!(

@@ -83,6 +83,16 @@ fn every_organisation_gets_a_page_that_says_what_to_do() {
         pages, expected,
         "one page per organisation of the reference table"
     );
+    // Each page is marked for its own organisation and national bodies.
+    for row in &status {
+        let page = read(&reports.join(format!("orgs/{}.html", row["org_code"])));
+        let name = row["org_name"].replace('\'', "&#x27;");
+        assert!(
+            page.contains(&format!("for {name} and national bodies only")),
+            "{}",
+            row["org_code"]
+        );
+    }
 
     let silent = status
         .iter()

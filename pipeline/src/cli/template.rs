@@ -34,7 +34,7 @@ pub fn command(args: TemplateArgs, contract: Contract) -> Result<ExitCode> {
     let org_code = args.org.trim().to_ascii_uppercase();
     if !contract.dictionary.org_types.is_ods_code(&org_code) {
         return Err(Failure::config(format!(
-            "`{}` is not an ODS organisation code (for example R0A, QWE or K82057)",
+            "`{}` is not an ODS organisation code: a trust is R and two letters or digits (R0A), an ICB Q and two (QWE), a GP practice a letter and five digits (K82057)",
             crate::text::echo(&args.org, 60)
         )));
     }

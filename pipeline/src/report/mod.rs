@@ -125,7 +125,7 @@ pub fn render_all(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError
     let page = |title: String, classification: Classification, root: &'static str| Page {
         title,
         classification,
-        classification_note: classification.note(),
+        classification_note: classification.note().to_string(),
         period: inputs.period.to_string(),
         period_label: period_label(inputs.period),
         edition: inputs.catalogue.id.clone(),
@@ -217,16 +217,23 @@ fn org_pages(
                 status,
                 rows,
                 own_issues,
-                page(
-                    format!(
-                        "{} ({}): cyber security standards, {}",
-                        org.org_name,
-                        org.org_code,
-                        period_label(inputs.period)
+                Page {
+                    // Meant for the organisation itself as much as for national bodies.
+                    classification_note: format!(
+                        "Shows this organisation's weaknesses: for {} and national bodies only. Do not publish.",
+                        org.org_name
                     ),
-                    Classification::OfficialSensitive,
-                    "../",
-                ),
+                    ..page(
+                        format!(
+                            "{} ({}): cyber security standards, {}",
+                            org.org_name,
+                            org.org_code,
+                            period_label(inputs.period)
+                        ),
+                        Classification::OfficialSensitive,
+                        "../",
+                    )
+                },
             );
             Some(
                 render(env, "org.html", &model)

@@ -116,7 +116,7 @@ impl Classification {
 pub struct Page {
     pub title: String,
     pub classification: Classification,
-    pub classification_note: &'static str,
+    pub classification_note: String,
     pub period: String,
     pub period_label: String,
     pub edition: String,
