@@ -32,6 +32,8 @@ pub struct National {
     pub data_quality: TableModel,
     pub risk: TableModel,
     pub changes_note: String,
+    /// The critical standards of the edition by name, for the section about them.
+    pub critical_standards: String,
     pub changes: TableModel,
 }
 
@@ -60,6 +62,14 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
         data_quality: data_quality(inputs),
         risk: risk(inputs, facts),
         changes_note: changes_note(inputs),
+        critical_standards: inputs
+            .catalogue
+            .standards
+            .iter()
+            .filter(|s| s.standard.critical)
+            .map(|s| s.standard.title.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("; "),
         changes: changes(inputs),
         page,
     }
@@ -90,6 +100,9 @@ pub fn headline(inputs: &Inputs, facts: &Facts, disclosure: &Disclosure) -> Vec<
             g.orgs,
             g.pct_met()
         ));
+    }
+    if let Some(trend) = headline_trend(inputs) {
+        lines.push(trend);
     }
     let missing = facts.status[&Status::NotSubmitted];
     lines.push(format!(
@@ -706,4 +719,38 @@ fn changes(inputs: &Inputs) -> TableModel {
         ]);
     }
     table
+}
+
+/// How the share of responding organisations meeting the standards moved since the previous
+/// published period, when there is one (a national figure, hidden when it covers fewer
+/// organisations than disclosure control allows).
+fn headline_trend(inputs: &Inputs) -> Option<String> {
+    let min_group = inputs.contract.dictionary.min_group;
+    let [.., (before_period, before), (_, now)] = inputs.series else {
+        return None;
+    };
+    let share = |figures: &crate::aggregate::PeriodFigures| {
+        let met = figures.status.get(Status::StandardsMet.as_str()).copied()?;
+        let responding: u64 = figures
+            .status
+            .iter()
+            .filter(|(status, _)| status.as_str() != Status::NotSubmitted.as_str())
+            .map(|(_, n)| n)
+            .sum();
+        (responding >= min_group).then(|| (met * 1000 / responding.max(1), responding))
+    };
+    let ((now_share, _), (before_share, _)) = (share(now)?, share(before)?);
+    let shown = |tenths: u64| format!("{}.{}%", tenths / 10, tenths % 10);
+    let moved = match now_share.cmp(&before_share) {
+        std::cmp::Ordering::Greater => "rose",
+        std::cmp::Ordering::Less => "fell",
+        std::cmp::Ordering::Equal => "was unchanged",
+    };
+    Some(format!(
+        "The share of responding organisations meeting the standards {moved}: {} in {}, {} in {}.",
+        shown(before_share),
+        super::model::period_label(*before_period),
+        shown(now_share),
+        super::model::period_label(inputs.period)
+    ))
 }

@@ -37,6 +37,15 @@ pub struct Public {
     pub min_group: u64,
     /// Set when this release replaces one published earlier for the period.
     pub revision: Option<Revision>,
+    pub release: Release,
+}
+
+/// When this release's returns were due, and what the next release covers.
+#[derive(Debug, Serialize)]
+pub struct Release {
+    pub due: String,
+    pub next_period: String,
+    pub next_due: String,
 }
 
 /// A revision note, as statistics producers put at the top of a revised release.
@@ -96,7 +105,8 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
     let model = Public {
         headline: national::headline(inputs, facts, &disclosure)
             .into_iter()
-            .take(2)
+            .take(3)
+            .filter(|line| !line.contains("did not make a return"))
             .chain(std::iter::once(format!(
                 "{} of {} organisations ({}%) made a return.",
                 facts.submitted,
@@ -117,6 +127,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
         downloads,
         min_group: inputs.contract.dictionary.min_group,
         revision: revision(inputs),
+        release: release(inputs),
         page,
     };
     let files = files
@@ -462,4 +473,15 @@ fn revision(inputs: &Inputs) -> Option<Revision> {
             if outcomes == 1 { "" } else { "s" },
         ),
     })
+}
+
+fn release(inputs: &Inputs) -> Release {
+    let due_day = inputs.contract.dictionary.due_day;
+    let due = |p: crate::period::Period| p.deadline(due_day).format("%-d %B %Y").to_string();
+    let next = inputs.period.next();
+    Release {
+        due: due(inputs.period),
+        next_period: period_label(next),
+        next_due: due(next),
+    }
 }
