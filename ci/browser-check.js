@@ -25,6 +25,15 @@ async function check(file, shots) {
     result.charts = await page.$$eval("svg.chart", (svgs) =>
       svgs.map((s) => { const r = s.getBoundingClientRect(); return { id: s.id || s.getAttribute("aria-labelledby"), width: r.width, height: r.height }; }));
     result.scripts = await page.$$eval("script", (s) => s.length);
+    // The smallest chart text as drawn on a phone (390 px wide), in CSS pixels.
+    await page.setViewportSize({ width: 390, height: 844 });
+    result.min_chart_text_px_390 = await page.$$eval("svg.chart text", (texts) =>
+      texts.reduce((min, t) => {
+        const svg = t.ownerSVGElement;
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return Math.min(min, parseFloat(getComputedStyle(t).fontSize) * scale);
+      }, Infinity));
+    await page.setViewportSize({ width: 1280, height: 800 });
     const shot = path.join(shots, path.basename(path.dirname(file)) + "-" + path.basename(file, ".html") + ".png");
     await page.screenshot({ path: shot, fullPage: true });
     result.screenshot = shot;

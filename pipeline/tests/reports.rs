@@ -538,6 +538,9 @@ fn the_reports_open_cleanly_in_a_headless_browser() {
             );
         }
         assert_eq!(r["scripts"], 0, "{file} has a script");
+        if let Some(px) = r["min_chart_text_px_390"].as_f64() {
+            assert!(px >= 9.0, "{file}: chart text {px} px high on a phone");
+        }
         assert!(r["title"].as_str().unwrap().contains("October 2026"));
         let charts = r["charts"].as_array().unwrap();
         if !file.contains("/orgs/") {
