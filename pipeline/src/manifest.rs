@@ -91,10 +91,7 @@ impl Manifest {
                 size: f.size,
                 sha256: Some(f.sha256.clone()),
                 kind: f.kind.as_str().to_string(),
-                disposition: serde_json::to_value(f.disposition)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                disposition: f.disposition.as_str().to_string(),
             })
             .collect();
         inputs.extend(listing.unrecognised.iter().map(|e| Input {

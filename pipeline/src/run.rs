@@ -145,6 +145,24 @@ pub struct RunOutput {
     pub summary: RunSummary,
 }
 
+/// The period to run: the one asked for, else the latest the landing zone names. A period
+/// with no file stops the run unless `allow_empty` (a mistyped `--period`).
+fn choose_period(config: &RunConfig, listing: &Listing) -> Result<Period, RunError> {
+    let input = || config.input.display().to_string();
+    let period = config
+        .period
+        .or_else(|| listing.latest_period())
+        .ok_or_else(|| RunError::NoPeriod(input()))?;
+    if !config.allow_empty && listing.for_period(period).next().is_none() {
+        return Err(RunError::EmptyPeriod {
+            input: input(),
+            period,
+            held: held_periods(listing),
+        });
+    }
+    Ok(period)
+}
+
 /// The periods a landing zone holds files for, for a message: `2026-08, 2026-09` or `no
 /// recognised file`.
 fn held_periods(listing: &ingest::Listing) -> String {
@@ -213,6 +231,24 @@ struct Tables {
 }
 
 impl Tables {
+    /// The period's tables: outcomes, statuses, gaps, issues, then `figures`.
+    fn of(
+        config: &RunConfig,
+        validated: &Validated,
+        assessment: &Assessment,
+        gaps: &[GapRow],
+        figures: Vec<(&'static str, Table)>,
+    ) -> Self {
+        let period = assessment.period.to_string();
+        Tables {
+            outcomes: tables::outcomes(assessment),
+            status: tables::org_status(assessment, &config.orgs),
+            gaps: aggregate::gaps_table(&period, gaps),
+            issues: output::issues_table(&period, &validated.issues),
+            figures,
+        }
+    }
+
     fn all(&self) -> Vec<(&str, &Table)> {
         let mut all = vec![
             ("outcomes", &self.outcomes),
@@ -230,17 +266,7 @@ impl Tables {
 pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let mut timings = Timings::start();
     let listing = ingest::list(&config.input).await?;
-    let period = config
-        .period
-        .or_else(|| listing.latest_period())
-        .ok_or_else(|| RunError::NoPeriod(config.input.display().to_string()))?;
-    if !config.allow_empty && listing.for_period(period).next().is_none() {
-        return Err(RunError::EmptyPeriod {
-            input: config.input.display().to_string(),
-            period,
-            held: held_periods(&listing),
-        });
-    }
+    let period = choose_period(config, &listing)?;
     tracing::info!(%period, files = listing.recognised.len(), "listed the landing zone");
     let mut validated = read_and_validate(config, &listing, period, &mut timings).await;
 
@@ -252,7 +278,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let now = Snapshot::of_run(&validated, &assessment);
     let (changes, unreadable) = what_changed(&config.out, period, &now).await;
     warnings.extend(unreadable);
-    let figures = aggregate_period(
+    let mut figures = aggregate_period(
         config,
         &catalogue,
         &validated,
@@ -262,17 +288,15 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     )?;
     timings.lap("aggregate");
 
-    let tables = Tables {
-        outcomes: tables::outcomes(&assessment),
-        status: tables::org_status(&assessment, &config.orgs),
-        gaps: aggregate::gaps_table(&period.to_string(), &figures.gaps),
-        issues: output::issues_table(&period.to_string(), &validated.issues),
-        figures: {
-            let mut tables = figures.tables;
-            tables.push(("changes", changes::changes_table(period, &changes)));
-            tables
-        },
-    };
+    let mut figure_tables = std::mem::take(&mut figures.tables);
+    figure_tables.push(("changes", changes::changes_table(period, &changes)));
+    let tables = Tables::of(
+        config,
+        &validated,
+        &assessment,
+        &figures.gaps,
+        figure_tables,
+    );
     let reports = report::render_all(&report::Inputs {
         period,
         contract: &config.contract,

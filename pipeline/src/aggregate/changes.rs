@@ -24,17 +24,11 @@ pub struct Snapshot {
 impl Snapshot {
     /// This run's decisions.
     pub fn of_run(validated: &Validated, assessment: &Assessment) -> Self {
-        let disposition = |d| {
-            serde_json::to_value(d)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        };
         Snapshot {
             files: validated
                 .files
                 .iter()
-                .map(|f| (f.file.clone(), disposition(f.disposition)))
+                .map(|f| (f.file.clone(), f.disposition.as_str().to_string()))
                 .collect(),
             status: assessment
                 .status

@@ -84,10 +84,7 @@ pub async fn preview(app: &App, org: &Organisation, period: Period) -> Result<Pr
             .map(|f| FileFate {
                 receipt_id: receipt_folder(&f.file),
                 file_name: names::base_name(&f.file).to_string(),
-                disposition: serde_json::to_value(f.disposition)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                disposition: f.disposition.as_str().to_string(),
                 why: validated
                     .issues
                     .iter()

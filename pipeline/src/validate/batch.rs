@@ -31,6 +31,19 @@ pub enum Disposition {
     NotUsed,
 }
 
+impl Disposition {
+    /// As the manifest and the tables write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Accepted => "accepted",
+            Disposition::Rejected => "rejected",
+            Disposition::Superseded => "superseded",
+            Disposition::Duplicate => "duplicate",
+            Disposition::NotUsed => "not_used",
+        }
+    }
+}
+
 /// What a recognised file is, as the manifest writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
