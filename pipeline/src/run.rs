@@ -620,6 +620,7 @@ fn aggregate_period(
     };
     let tables = vec![
         ("trends", insights::trends_table(&series)),
+        ("groups", insights::groups_table(orgs, contract)),
         (
             "non_response",
             insights::non_response_table(period, &figures.non_response),

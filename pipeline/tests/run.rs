@@ -285,7 +285,6 @@ fn trends_cover_every_period_published_before() {
             "orgs",
             "count",
             "pct",
-            "change",
             "change_pct_points"
         ]
     );
@@ -294,18 +293,40 @@ fn trends_cover_every_period_published_before() {
         patch.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
         ["2026-08", "2026-09", "2026-10"]
     );
-    assert_eq!(patch[0][6..], ["", ""], "no change for the first period");
-    // Each change is the difference of the two published percentages.
-    for pair in patch.windows(2) {
-        let tenths = |s: &str| (s.parse::<f64>().unwrap() * 10.0).round() as i64;
-        let sign = match pair[1][6].as_str() {
-            "up" => 1,
-            "down" => -1,
-            _ => 0,
-        };
-        let change = sign * tenths(&pair[1][7]);
+    assert_eq!(patch[0][6], "", "no change for the first period");
+    // Each change is the signed difference of the two published percentages: a number in
+    // Parquet, and in the CSV text whose negative values carry the formula guard.
+    let frame = {
+        use polars::prelude::*;
+        let bytes = std::fs::read(out.path().join("2026-10/tables/trends.parquet")).unwrap();
+        ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .unwrap()
+    };
+    let typed: Vec<Option<f64>> = frame
+        .column("change_pct_points")
+        .unwrap()
+        .f64()
+        .expect("the change is a number in Parquet")
+        .iter()
+        .collect();
+    let tenths = |s: &str| (s.parse::<f64>().unwrap() * 10.0).round() as i64;
+    let mut negatives = 0;
+    for (i, row) in trends[1..].iter().enumerate() {
+        let text = row[6].strip_prefix('\'').unwrap_or(&row[6]);
+        assert_eq!(row[6].starts_with('\''), text.starts_with('-'), "{row:?}");
+        negatives += usize::from(text.starts_with('-'));
         assert_eq!(
-            change,
+            typed[i].map(|v| (v * 10.0).round() as i64),
+            (!text.is_empty()).then(|| tenths(text)),
+            "{row:?}"
+        );
+    }
+    assert!(negatives > 0, "the samples have a falling share");
+    for pair in patch.windows(2) {
+        let text = pair[1][6].trim_start_matches('\'');
+        assert_eq!(
+            tenths(text),
             tenths(&pair[1][5]) - tenths(&pair[0][5]),
             "{pair:?}"
         );
@@ -369,6 +390,42 @@ fn risk_names_unsupported_medical_devices_left_on_the_network() {
     assert_eq!(risk[1][1], "R0A");
     assert_eq!(risk[1][5], "unsupported_medical_devices_not_isolated");
     assert!(risk[1][6].starts_with("1 of 2"), "{:?}", risk[1]);
+}
+
+/// `groups.csv` keys every group code of the gaps to its name: regions as the reference table
+/// names them, types as the reports label them, with the organisations in each.
+#[test]
+fn groups_key_every_group_code_to_its_name() {
+    let out = tempfile::tempdir().unwrap();
+    run_case("valid_batch", out.path());
+    let groups = table(out.path(), "groups");
+    assert_eq!(
+        groups[0],
+        ["group_kind", "group_code", "group_name", "orgs"]
+    );
+    let reference = read_csv(&std::fs::read(cases().join("organisations.csv")).unwrap());
+    let gaps = table(out.path(), "gaps");
+    for gap in gaps[1..].iter().filter(|g| g[2] != "national") {
+        assert!(
+            groups[1..].iter().any(|g| g[0] == gap[2] && g[1] == gap[3]),
+            "{gap:?} has no key"
+        );
+    }
+    let region = |code: &str| {
+        groups[1..]
+            .iter()
+            .find(|g| g[0] == "region" && g[1] == code)
+            .unwrap()
+    };
+    let mut total = 0;
+    for org in &reference[1..] {
+        assert_eq!(region(&org[3])[2], org[4], "{org:?}");
+    }
+    for g in groups[1..].iter().filter(|g| g[0] == "org_type") {
+        total += g[3].parse::<usize>().unwrap();
+        assert_ne!(g[2], g[1], "{g:?} has a display name");
+    }
+    assert_eq!(total, reference.len() - 1);
 }
 
 /// Every table comes as Parquet too, and in Parquet numbers are numbers: analysts' tools need

@@ -41,15 +41,14 @@ impl PeriodFigures {
 }
 
 /// `tables/trends.csv`: per period, every standard's national share met and every status's
-/// count, with the change (up, down, same, and by how many percentage points) from the period
-/// before it.
+/// count, with the signed change in percentage points from the period before it.
 pub fn trends_table(series: &[(Period, PeriodFigures)]) -> Table {
     let mut rows = Vec::new();
     let mut previous: Option<&PeriodFigures> = None;
     for (period, figures) in series {
         for (id, (orgs, met)) in &figures.standards {
             let now = pct(*met, *orgs);
-            let (direction, size) = previous
+            let change = previous
                 .and_then(|p| p.standards.get(id))
                 .map(|(o, m)| change(&now, &pct(*m, *o)))
                 .unwrap_or_default();
@@ -60,14 +59,13 @@ pub fn trends_table(series: &[(Period, PeriodFigures)]) -> Table {
                 orgs.to_string(),
                 met.to_string(),
                 now,
-                direction,
-                size,
+                change,
             ]);
         }
         let total: u64 = figures.status.values().sum();
         for (status, n) in &figures.status {
             let now = pct(*n, total);
-            let (direction, size) = previous
+            let change = previous
                 .and_then(|p| Some((p.status.get(status)?, p.status.values().sum::<u64>())))
                 .map(|(m, o)| change(&now, &pct(*m, o)))
                 .unwrap_or_default();
@@ -78,8 +76,7 @@ pub fn trends_table(series: &[(Period, PeriodFigures)]) -> Table {
                 total.to_string(),
                 n.to_string(),
                 now,
-                direction,
-                size,
+                change,
             ]);
         }
         previous = Some(figures);
@@ -92,17 +89,16 @@ pub fn trends_table(series: &[(Period, PeriodFigures)]) -> Table {
             "orgs",
             "count",
             "pct",
-            "change",
             "change_pct_points",
         ],
         rows,
     }
 }
 
-/// The difference of two one-decimal percentages, as direction and size: `up 2.5`,
-/// `down 2.5`, `same 0.0`. No sign, because CSV cells starting with `-` or `+` are
-/// neutralised against formula injection and would reach analysts as text.
-fn change(now: &str, before: &str) -> (String, String) {
+/// The difference of two one-decimal percentages in percentage points, signed: `2.5`,
+/// `-2.5`, `0.0`. In Parquet it is a number; the CSV keeps its text form, where SPEC's
+/// formula-injection rule prefixes a negative one with `'`.
+fn change(now: &str, before: &str) -> String {
     let tenths = |s: &str| -> Option<i64> {
         let (w, f) = s.split_once('.')?;
         Some(w.parse::<i64>().ok()? * 10 + f.parse::<i64>().ok()?)
@@ -110,17 +106,10 @@ fn change(now: &str, before: &str) -> (String, String) {
     match (tenths(now), tenths(before)) {
         (Some(a), Some(b)) => {
             let d = a - b;
-            let direction = match d.cmp(&0) {
-                std::cmp::Ordering::Greater => "up",
-                std::cmp::Ordering::Less => "down",
-                std::cmp::Ordering::Equal => "same",
-            };
-            (
-                direction.to_string(),
-                format!("{}.{}", d.abs() / 10, d.abs() % 10),
-            )
+            let sign = if d < 0 { "-" } else { "" };
+            format!("{sign}{}.{}", d.abs() / 10, d.abs() % 10)
         }
-        _ => (String::new(), String::new()),
+        _ => String::new(),
     }
 }
 
@@ -191,6 +180,43 @@ pub fn non_response(
             },
         )
         .collect()
+}
+
+/// `tables/groups.csv`: the key to every group code the tables use (regions and organisation
+/// types), with its name as the reports show it and the organisations of the reference table
+/// in it, so a table of codes can be read, or joined, without the reference file.
+pub fn groups_table(orgs: &Organisations, contract: &Contract) -> Table {
+    let mut regions: BTreeMap<&str, (&str, u64)> = BTreeMap::new();
+    let mut types: BTreeMap<&str, u64> = BTreeMap::new();
+    for org in orgs.iter() {
+        regions
+            .entry(&org.region_code)
+            .or_insert((&org.region_name, 0))
+            .1 += 1;
+        *types.entry(&org.org_type).or_default() += 1;
+    }
+    let labels = &contract.dictionary.org_types;
+    let row = |kind: GroupKind, code: &str, name: &str, n: u64| {
+        vec![
+            kind.as_str().to_string(),
+            code.to_string(),
+            name.to_string(),
+            n.to_string(),
+        ]
+    };
+    let rows = regions
+        .iter()
+        .map(|(code, (name, n))| row(GroupKind::Region, code, name, *n))
+        .chain(
+            types
+                .iter()
+                .map(|(code, n)| row(GroupKind::OrgType, code, labels.label(code), *n)),
+        )
+        .collect();
+    Table {
+        columns: vec!["group_kind", "group_code", "group_name", "orgs"],
+        rows,
+    }
 }
 
 /// `tables/non_response.csv`: organisations expected, with a return used and without; of those
@@ -501,9 +527,11 @@ mod tests {
     #[test]
     fn changes_are_signed_percentage_points() {
         let c = |a, b| change(a, b);
-        assert_eq!(c("52.5", "50.0"), ("up".into(), "2.5".into()));
-        assert_eq!(c("40.0", "42.5"), ("down".into(), "2.5".into()));
-        assert_eq!(c("40.0", "40.0"), ("same".into(), "0.0".into()));
+        assert_eq!(c("52.5", "50.0"), "2.5");
+        assert_eq!(c("40.0", "42.5"), "-2.5");
+        assert_eq!(c("40.0", "40.0"), "0.0");
+        assert_eq!(c("0.4", "1.0"), "-0.6");
+        assert_eq!(c("40.0", ""), "");
         assert_eq!(pct(1, 3), "33.3");
         assert_eq!(pct(0, 0), "");
     }
