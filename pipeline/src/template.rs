@@ -5,7 +5,7 @@
 use chrono::Datelike;
 use rust_xlsxwriter::{
     DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format,
-    FormatBorder, Workbook, XlsxError,
+    FormatBorder, Formula, Workbook, XlsxError,
 };
 
 use crate::contract::{Dictionary, MeasureType};
@@ -23,6 +23,9 @@ const COLUMNS: [(&str, f64); 7] = [
     ("description", 80.0),
 ];
 const VALUE_COL: u16 = 4;
+const SUBMITTED_COL: u16 = 2;
+/// The one cell the submission time is typed in; every other row's copies it.
+const SUBMITTED_CELL: &str = "=$C$2";
 
 /// Writes the template workbook for `org_code` and `period` to bytes.
 pub fn template(
@@ -42,6 +45,8 @@ pub fn template(
         sheet.set_column_width(col as u16, *width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    // A formula's stored result stays blank (not 0) until a spreadsheet recalculates it.
+    sheet.set_formula_result_default("");
     // Codes, periods, measure names and descriptions cannot be edited by accident: only the
     // submission time, value and comment cells are unlocked (no password: it guards slips).
     sheet.protect();
@@ -57,9 +62,9 @@ pub fn template(
         .allow_text_length(DataValidationRule::Between(20, 35))
         .set_input_title("Submission time")?
         .set_input_message(
-            "The time you send the return, with its zone, e.g. 2026-11-04T09:12:00Z",
+            "The time you send the return, with its zone, e.g. 2026-11-04T09:12:00Z. The rows below copy it.",
         )?;
-    sheet.add_data_validation(1, 2, measures.len() as u32, 2, &submitted)?;
+    sheet.add_data_validation(1, SUBMITTED_COL, 1, SUBMITTED_COL, &submitted)?;
     guidance(&mut workbook, dict, org_code, period)?;
     workbook.save_to_buffer()
 }
@@ -77,7 +82,7 @@ fn measure_row(
     let editable = Format::new().set_unlocked();
     sheet.write_string_with_format(row, 0, org_code, &text)?;
     sheet.write_string_with_format(row, 1, period.to_string(), &text)?;
-    sheet.write_string_with_format(row, 2, "", &text.clone().set_unlocked())?;
+    submitted_at(sheet, row)?;
     sheet.write_blank(row, VALUE_COL, &editable)?;
     sheet.write_blank(row, VALUE_COL + 1, &editable)?;
     sheet.write_string(row, 3, &measure.name)?;
@@ -129,6 +134,20 @@ fn measure_row(
     Ok(())
 }
 
+/// The submission time: typed once, in the first row (the only unlocked cell of its column);
+/// every later row holds a formula copying it, so the rows cannot disagree. The formula's
+/// stored result is blank until a spreadsheet recalculates it, so an untouched template reads
+/// as a return whose submission time is missing.
+fn submitted_at(sheet: &mut rust_xlsxwriter::Worksheet, row: u32) -> Result<(), XlsxError> {
+    let text = Format::new().set_num_format("@");
+    if row == 1 {
+        sheet.write_string_with_format(row, SUBMITTED_COL, "", &text.set_unlocked())?;
+    } else {
+        sheet.write_formula_with_format(row, SUBMITTED_COL, Formula::new(SUBMITTED_CELL), &text)?;
+    }
+    Ok(())
+}
+
 /// The `Guidance` sheet: how to fill in the return and when it is due.
 fn guidance(
     workbook: &mut Workbook,
@@ -142,7 +161,7 @@ fn guidance(
     let lines = [
         format!("Monthly cyber security return for {org_code}, period {period}."),
         "Fill in the value column of the Return sheet: one value per measure, as the description says.".to_string(),
-        "Fill in submitted_at on every row with the time you send the return, e.g. 2026-11-04T09:12:00Z.".to_string(),
+        "Fill in submitted_at once, in the first row, with the time you send the return, e.g. 2026-11-04T09:12:00Z; the rows below copy it.".to_string(),
         "Counts are whole numbers; yes/no questions take yes or no; dates are on or before the end of the period.".to_string(),
         format!("The return is due by 23:59:59 UTC on {}.", period.deadline(dict.due_day).format("%-d %B %Y")),
         "Use the comment column to explain a figure. Do not rename the sheet or its columns.".to_string(),

@@ -406,3 +406,85 @@ fn template_never_overwrites_a_file_unless_forced() {
     assert!(forced.status.success());
     assert_ne!(std::fs::read(&path).unwrap(), b"filled in");
 }
+
+/// The submission time is typed once: the first row's cell is the only editable one of its
+/// column and every later row copies it by formula. Saved as a spreadsheet saves it (the
+/// formulas' results stored), the return has one submission time; with the results not
+/// recalculated (a script that writes the cell and never recalculates), the rows disagree and
+/// validate says so rather than guessing.
+#[test]
+fn template_takes_the_submission_time_once() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["template", "--org", "R0A", "--period", "2026-10"];
+    assert!(baseline(&args, dir.path()).status.success());
+    let path = dir.path().join("R0A_2026-10_return.xlsx");
+    let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
+    let formulas = workbook.worksheet_formula("Return").unwrap();
+    let rows = workbook.worksheet_range("Return").unwrap().height();
+    let copies: Vec<String> = (2..rows as u32)
+        .map(|row| formulas.get_value((row, 2)).cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(copies.len(), rows - 2);
+    assert!(copies.iter().all(|f| f == "$C$2"), "{copies:?}");
+    assert_eq!(formulas.get_value((1, 2)).map_or("", String::as_str), "");
+
+    let time = "2026-11-04T09:12:00Z";
+    let first = format!(r#"<c r="C2" s="3" t="inlineStr"><is><t>{time}</t></is></c>"#);
+    let saved = rewrite_sheet(&path, "saved", |xml| {
+        xml.replace(r#"<c r="C2" s="3"/>"#, &first)
+            .replace("<f>$C$2</f><v></v>", &format!("<f>$C$2</f><v>{time}</v>"))
+    });
+    let header_issues = |file: &Path| -> Vec<String> {
+        let out = baseline(
+            &["validate", "--format", "json", file.to_str().unwrap()],
+            dir.path(),
+        );
+        let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        issues
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["message"].as_str().unwrap().contains("submitted_at"))
+            .map(|i| i["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(header_issues(&saved), Vec::<String>::new());
+    let scripted = rewrite_sheet(&path, "scripted", |xml| {
+        xml.replace(r#"<c r="C2" s="3"/>"#, &first)
+    });
+    assert_eq!(
+        header_issues(&scripted),
+        vec!["inconsistent_header"; rows - 2],
+        "each row whose copy was never recalculated"
+    );
+}
+
+/// A copy of the workbook at `path` with its first sheet's XML changed by `edit`.
+/// The copy has the same name, in a folder `folder` beside it.
+fn rewrite_sheet(path: &Path, folder: &str, edit: impl Fn(&str) -> String) -> std::path::PathBuf {
+    use std::io::Write;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let target = path
+        .parent()
+        .unwrap()
+        .join(folder)
+        .join(path.file_name().unwrap());
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&target).unwrap());
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        let name = entry.name().unwrap().to_string();
+        if name == "xl/worksheets/sheet1.xml" {
+            bytes = edit(std::str::from_utf8(&bytes).unwrap()).into_bytes();
+        }
+        writer
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(&bytes).unwrap();
+    }
+    writer.finish().unwrap();
+    target
+}
