@@ -1,7 +1,9 @@
 // Opens each report given on the command line in headless Chromium (Debian's, driven by
 // playwright-core) from file://, and prints one JSON line per report: console errors, page
 // errors, dialogs opened (a script that ran), requests to anything but file: and data:, the
-// size of every chart, and where its full-page screenshot and its print to PDF were saved.
+// size of every chart, the smallest chart text and the tables that scroll on a phone, the
+// tables wider than the page on a laptop, and where its full-page screenshot and its print to
+// PDF were saved.
 //
 //   node ci/browser-check.js SCREENSHOT_DIR FILE...
 // Needs NODE_PATH to hold playwright-core and BASELINE_CHROMIUM to name the browser.
@@ -33,7 +35,20 @@ async function check(file, shots) {
         const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
         return Math.min(min, parseFloat(getComputedStyle(t).fontSize) * scale);
       }, Infinity));
+    // Tables that must scroll on a phone keep their first column in view: scrolled to the
+    // far right, each row's first cell still starts at the table's left edge.
+    result.scrolled_tables_390 = await page.$$eval(".table-wrap", (wraps) =>
+      wraps.filter((w) => w.scrollWidth > w.clientWidth).map((w) => {
+        w.scrollLeft = w.scrollWidth;
+        const first = w.querySelector("tbody tr > :first-child").getBoundingClientRect();
+        const edge = w.getBoundingClientRect().left;
+        return { id: w.querySelector("table").id, first_column_shift_px: Math.abs(first.left - edge) };
+      }));
+    // Tables wider than the page column on a laptop (1280 px), by id.
     await page.setViewportSize({ width: 1280, height: 800 });
+    result.wide_tables_1280 = await page.$$eval(".table-wrap", (wraps) =>
+      wraps.filter((w) => w.querySelector("table").scrollWidth > w.clientWidth)
+        .map((w) => w.querySelector("table").id));
     const shot = path.join(shots, path.basename(path.dirname(file)) + "-" + path.basename(file, ".html") + ".png");
     await page.screenshot({ path: shot, fullPage: true });
     result.screenshot = shot;

@@ -488,7 +488,9 @@ fn the_sample_reports_match_their_snapshots() {
 
 /// Opens the national, public and one organisation's report in Debian's Chromium (installed
 /// and located by `ci/test`): no console error, no request off the machine, no script run,
-/// every chart drawn with a size; the screenshots are kept under the target folder.
+/// every chart drawn with a size, chart text readable at 390 px, no table wider than the page at
+/// 1280 px and the first column of a table kept in view when it scrolls on a phone; the
+/// screenshots are kept under the target folder.
 #[test]
 #[ignore = "needs Chromium and playwright-core; run by ci/test"]
 fn the_reports_open_cleanly_in_a_headless_browser() {
@@ -540,6 +542,21 @@ fn the_reports_open_cleanly_in_a_headless_browser() {
         assert_eq!(r["scripts"], 0, "{file} has a script");
         if let Some(px) = r["min_chart_text_px_390"].as_f64() {
             assert!(px >= 9.0, "{file}: chart text {px} px high on a phone");
+        }
+        assert_eq!(
+            r["wide_tables_1280"],
+            serde_json::json!([]),
+            "{file}: tables wider than the page at 1280 px"
+        );
+        let scrolled = r["scrolled_tables_390"].as_array().unwrap();
+        if file.ends_with("national.html") {
+            assert!(!scrolled.is_empty(), "{file}: no table scrolls at 390 px");
+        }
+        for t in scrolled {
+            assert!(
+                t["first_column_shift_px"].as_f64().unwrap() < 1.0,
+                "{file}: the first column scrolls out of view: {t}"
+            );
         }
         assert!(r["title"].as_str().unwrap().contains("October 2026"));
         let charts = r["charts"].as_array().unwrap();

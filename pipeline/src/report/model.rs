@@ -7,13 +7,14 @@ use crate::assess::catalogue::{Rule, Standard, ValueFormat};
 use crate::assess::{Outcome, Status};
 
 /// One table cell. `num` right-aligns it; `tag` styles it (an outcome or status); `href`
-/// makes it a link to another report.
+/// makes it a link to another report; `note` is a figure's base, shown small beneath it.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Cell {
     pub text: String,
     pub num: bool,
     pub tag: Option<String>,
     pub href: Option<String>,
+    pub note: Option<String>,
 }
 
 impl Cell {
@@ -29,6 +30,14 @@ impl Cell {
             text: text.into(),
             num: true,
             ..Cell::default()
+        }
+    }
+
+    /// A percentage with the organisations it is of beneath it: `66.7%` over `(12)`.
+    pub fn share(pct: &str, orgs: u64) -> Self {
+        Cell {
+            note: Some(format!("({orgs})")),
+            ..Cell::num(format!("{pct}%"))
         }
     }
 

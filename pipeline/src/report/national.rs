@@ -338,12 +338,12 @@ fn standards_by_group<'a>(
         let mut row = vec![Cell::text(id.clone())];
         for (code, _) in &groups {
             row.push(match gap(inputs.gaps, id, kind, code) {
-                Some(g) => Cell::num(format!("{}% ({})", g.pct_met(), g.orgs)),
+                Some(g) => Cell::share(&g.pct_met(), g.orgs),
                 None => Cell::num("[z]"),
             });
         }
         row.push(match gap(inputs.gaps, id, GroupKind::National, NATIONAL) {
-            Some(g) => Cell::num(format!("{}% ({})", g.pct_met(), g.orgs)),
+            Some(g) => Cell::share(&g.pct_met(), g.orgs),
             None => Cell::num("[z]"),
         });
         table.rows.push(row);

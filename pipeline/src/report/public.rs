@@ -284,10 +284,11 @@ fn standards_by_group(
                     row.push(Cell::num(NOT_APPLICABLE));
                     continue;
                 };
-                row.push(Cell::num(shown(
-                    hidden[i],
-                    format!("{}% ({})", g.pct_met(), g.orgs),
-                )));
+                row.push(if hidden[i] {
+                    Cell::num(SUPPRESSED)
+                } else {
+                    Cell::share(&g.pct_met(), g.orgs)
+                });
                 let (group_kind, group_code) = if group.code == NATIONAL {
                     (GroupKind::National, NATIONAL)
                 } else {
