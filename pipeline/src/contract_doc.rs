@@ -164,9 +164,10 @@ fn standards(editions: &[Catalogue]) -> String {
             };
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                "| `{}` | {} (charts: {}) | {} | {} | {} | {} | {} |",
                 s.id,
                 cell(&s.title),
+                cell(&s.short),
                 s.caf,
                 s.applies_to,
                 if s.critical { "yes" } else { "" },

@@ -69,10 +69,14 @@ impl Period {
 
     /// 23:59:59 UTC on day `due_day` of the following month.
     pub fn deadline(self, due_day: u32) -> DateTime<Utc> {
-        let next = self.next();
-        let day =
-            NaiveDate::from_ymd_opt(next.year, next.month, due_day).unwrap_or_else(|| next.end());
+        let day = self.day_of_following_month(due_day);
         Utc.from_utc_datetime(&day.and_hms_opt(23, 59, 59).expect("23:59:59 exists"))
+    }
+
+    /// Day `day` of the month after this period (its last day when the month is shorter).
+    pub fn day_of_following_month(self, day: u32) -> NaiveDate {
+        let next = self.next();
+        NaiveDate::from_ymd_opt(next.year, next.month, day).unwrap_or_else(|| next.end())
     }
 
     /// The period a date falls in.

@@ -486,6 +486,55 @@ fn the_sample_reports_match_their_snapshots() {
     );
 }
 
+/// The public report states itself as a statistical release does: its pre-announced date and
+/// the next one (from the dictionary's release day), who produces it and how to reach them;
+/// its charts name standards in plain words, not codes.
+#[test]
+fn the_public_release_states_its_dates_contact_and_plain_names() {
+    let out = tempfile::tempdir().unwrap();
+    let reports = run_samples(out.path());
+    let html = read(&reports.join("public.html"));
+    let contract = contract();
+    let publication = &contract.dictionary.publication;
+    let day = publication.release_day_of_following_month;
+    assert!(
+        html.contains(&format!(
+            "<dt>Release date</dt><dd>{day} November 2026</dd>"
+        )),
+        "the release date of October 2026's figures"
+    );
+    assert!(html.contains(&format!(
+        "<dt>Next release</dt><dd>{day} December 2026 (November 2026)</dd>"
+    )));
+    assert!(html.contains(&format!("<dd>{}</dd>", publication.publisher)));
+    assert!(html.contains(&format!("href=\"mailto:{}\"", publication.contact)));
+    let chart = |id: &str| {
+        let start = html
+            .find(&format!("<figure class=\"chart-figure\" id=\"{id}\""))
+            .unwrap();
+        html[start..start + html[start..].find("</svg>").unwrap()].to_string()
+    };
+    let (standards, trends) = (chart("standards"), chart("trends"));
+    let catalogue = baseline::run::catalogue_for(
+        &workspace().join("schemas/standards"),
+        &contract,
+        "2026-10".parse().unwrap(),
+    )
+    .unwrap();
+    for s in catalogue.standards.iter().map(|c| &c.standard) {
+        let short = s.short.replace('&', "&amp;");
+        assert!(standards.contains(&format!(">{short}</text>")), "{}", s.id);
+        assert!(
+            !standards.contains(&format!(">{}</text>", s.id)),
+            "{}",
+            s.id
+        );
+        if s.critical && s.id != "MEDDEV-ISOLATION" {
+            assert!(trends.contains(&format!(">{short}</text>")), "{}", s.id);
+        }
+    }
+}
+
 /// Opens the national, public and one organisation's report in Debian's Chromium (installed
 /// and located by `ci/test`): no console error, no request off the machine, no script run,
 /// every chart drawn with a size, chart text readable at 390 px, no table wider than the page at

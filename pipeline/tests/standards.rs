@@ -78,6 +78,14 @@ fn rejects_each_kind_of_broken_catalogue() {
             original.replacen("applies_to = \"trust\"", "applies_to = \"hospices\"", 1),
             "unknown group `hospices`",
         ),
+        (
+            original.replacen(
+                "short = \"Anti-malware current\"",
+                "short = \"Anti-malware signatures current on every endpoint\"",
+                1,
+            ),
+            "standard ANTIMALWARE: short must be a plain name of 1 to 30 characters (it has 49)",
+        ),
     ];
     for (text, expected) in cases {
         assert_ne!(text, original, "the case must change the catalogue");

@@ -32,6 +32,8 @@ pub enum ValueFormat {
 pub struct Standard {
     pub id: String,
     pub title: String,
+    /// The plain name charts label the standard with (at most `SHORT_NAME_CHARS`).
+    pub short: String,
     pub caf: String,
     pub applies_to: String,
     pub critical: bool,
@@ -190,8 +192,17 @@ impl Catalogue {
 
 /// The problems of a standard's declaration: an unknown group, thresholds missing or in the
 /// wrong order.
+/// The longest plain name a chart's label column holds.
+pub const SHORT_NAME_CHARS: usize = 30;
+
 fn check_standard(s: &Standard, dict: &Dictionary, problems: &mut Vec<String>) {
     let at = |m: String| format!("standard {}: {m}", s.id);
+    let short = s.short.trim().chars().count();
+    if short == 0 || short > SHORT_NAME_CHARS {
+        problems.push(at(format!(
+            "short must be a plain name of 1 to {SHORT_NAME_CHARS} characters (it has {short})"
+        )));
+    }
     if !dict.org_types.has_group(&s.applies_to) {
         problems.push(at(format!(
             "applies_to names unknown group `{}`",

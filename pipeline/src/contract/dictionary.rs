@@ -115,9 +115,20 @@ struct DictionaryFile {
     edition: String,
     org_types: OrgTypesFile,
     returns: ReturnsFile,
+    publication: Publication,
     inventory: InventorySpec,
     disclosure: DisclosureFile,
     measure: Vec<Measure>,
+}
+
+/// What the public report says about itself: its publisher, a contact, and the pre-announced
+/// day of the month after the period on which each release is published.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publication {
+    pub publisher: String,
+    pub contact: String,
+    pub release_day_of_following_month: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +194,7 @@ pub struct Dictionary {
     pub edition: String,
     pub org_types: OrgTypes,
     pub due_day: u32,
+    pub publication: Publication,
     pub inventory: InventorySpec,
     /// Groups of fewer organisations than this are not shown in public outputs (`[c]`), nor
     /// as a peer median in an organisation's report.
@@ -264,6 +276,12 @@ impl Dictionary {
         if !(1..=28).contains(&file.returns.due_day_of_following_month) {
             return Err("due_day_of_following_month must be between 1 and 28".into());
         }
+        let release_day = file.publication.release_day_of_following_month;
+        if !(file.returns.due_day_of_following_month < release_day && release_day <= 28) {
+            return Err(format!(
+                "release_day_of_following_month ({release_day}) must be after the returns are due and at most 28"
+            ));
+        }
         Ok(Dictionary {
             edition: file.edition,
             org_types: OrgTypes {
@@ -274,6 +292,7 @@ impl Dictionary {
                 shapes,
             },
             due_day: file.returns.due_day_of_following_month,
+            publication: file.publication,
             min_group: file.disclosure.min_group.max(1),
             inventory: file.inventory,
             measures: file.measure,

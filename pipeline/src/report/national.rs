@@ -11,6 +11,7 @@ use super::model::{Cell, Chart, Page, TableModel, count_and_pct, status_label};
 use super::svg::{self, Bar, Segment};
 use super::{Inputs, KeyFigure};
 use crate::aggregate::GroupKind;
+use crate::assess::catalogue::Standard;
 use crate::assess::{Outcome, Status};
 use crate::format::pct;
 
@@ -226,7 +227,7 @@ pub fn standards_chart(inputs: &Inputs, disclosure: &Disclosure) -> Chart {
             let mut row = vec![Cell::text(label)];
             row.extend((0..6).map(|_| Cell::num(SUPPRESSED)));
             table.rows.push(row);
-            bars.push(Bar::single(s.standard.id.clone(), 0.0, SUPPRESSED));
+            bars.push(Bar::single(s.standard.short.clone(), 0.0, SUPPRESSED));
             continue;
         }
         table.rows.push(vec![
@@ -239,7 +240,7 @@ pub fn standards_chart(inputs: &Inputs, disclosure: &Disclosure) -> Chart {
             Cell::num(format!("{}%", g.pct_met())),
         ]);
         bars.push(Bar::single(
-            s.standard.id.clone(),
+            s.standard.short.clone(),
             g.pct_met().parse().unwrap_or(0.0),
             format!("{}%", g.pct_met()),
         ));
@@ -359,33 +360,33 @@ pub fn trends_chart(inputs: &Inputs, disclosure: &Disclosure) -> Option<Chart> {
         return None;
     }
     let periods: Vec<String> = inputs.series.iter().map(|(p, _)| p.to_string()).collect();
-    let critical: Vec<&str> = inputs
+    let critical: Vec<&Standard> = inputs
         .catalogue
         .standards
         .iter()
-        .filter(|s| s.standard.critical)
-        .map(|s| s.standard.id.as_str())
-        .filter(|id| {
+        .map(|s| &s.standard)
+        .filter(|s| s.critical)
+        .filter(|s| {
             !inputs
                 .series
                 .iter()
-                .any(|(p, _)| disclosure.hides_trend(*p, id))
+                .any(|(p, _)| disclosure.hides_trend(*p, &s.id))
         })
         .collect();
     let series: Vec<(String, Vec<f64>)> = critical
         .iter()
-        .map(|id| {
+        .map(|standard| {
             let values = inputs
                 .series
                 .iter()
                 .map(|(_, f)| {
                     f.standards
-                        .get(*id)
+                        .get(&standard.id)
                         .and_then(|(o, m)| pct(*m, *o).parse().ok())
                         .unwrap_or(0.0)
                 })
                 .collect();
-            (id.to_string(), values)
+            (standard.short.clone(), values)
         })
         .collect();
     let title = "Percentage of organisations meeting each critical standard, by period";

@@ -14,6 +14,7 @@ use super::{Inputs, KeyFigure, national};
 use crate::aggregate::GroupKind;
 use crate::assess::Status;
 use crate::format::pct;
+use crate::period::Period;
 use crate::table::CsvTable;
 
 pub use super::disclosure::SUPPRESSED;
@@ -40,12 +41,17 @@ pub struct Public {
     pub release: Release,
 }
 
-/// When this release's returns were due, and what the next release covers.
+/// The release as a statistical release states it: its pre-announced date, when its returns
+/// were due, the next release, and who to contact.
 #[derive(Debug, Serialize)]
 pub struct Release {
+    pub date: String,
     pub due: String,
     pub next_period: String,
     pub next_due: String,
+    pub next_date: String,
+    pub publisher: String,
+    pub contact: String,
 }
 
 /// A revision note, as statistics producers put at the top of a revised release.
@@ -477,12 +483,23 @@ fn revision(inputs: &Inputs) -> Option<Revision> {
 }
 
 fn release(inputs: &Inputs) -> Release {
-    let due_day = inputs.contract.dictionary.due_day;
-    let due = |p: crate::period::Period| p.deadline(due_day).format("%-d %B %Y").to_string();
+    let dictionary = &inputs.contract.dictionary;
+    let publication = &dictionary.publication;
+    let long = "%-d %B %Y";
+    let due = |p: Period| p.deadline(dictionary.due_day).format(long).to_string();
+    let published = |p: Period| {
+        p.day_of_following_month(publication.release_day_of_following_month)
+            .format(long)
+            .to_string()
+    };
     let next = inputs.period.next();
     Release {
+        date: published(inputs.period),
         due: due(inputs.period),
         next_period: period_label(next),
         next_due: due(next),
+        next_date: published(next),
+        publisher: publication.publisher.clone(),
+        contact: publication.contact.clone(),
     }
 }

@@ -152,7 +152,7 @@ pub fn bars(id: &str, title: &str, bars: &[Bar], marker: Option<(f64, &str)>) ->
 pub fn lines(id: &str, title: &str, periods: &[String], series: &[(String, Vec<f64>)]) -> String {
     let left = 60.0;
     let plot = WIDTH - left - 40.0;
-    let per_row = 4;
+    let per_row = 2;
     let legend_rows = series.len().div_ceil(per_row) as f64;
     let bottom = 200.0;
     let height = bottom + 30.0 + 20.0 * legend_rows;
