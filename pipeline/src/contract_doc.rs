@@ -15,6 +15,7 @@ pub fn sections(contract: &Contract, editions: &[Catalogue]) -> Vec<(&'static st
     vec![
         ("measures", measures(contract)),
         ("inventory", inventory(contract)),
+        ("plan", plan(contract)),
         ("codes", codes(contract)),
         ("standards", standards(editions)),
     ]
@@ -108,10 +109,55 @@ fn inventory(contract: &Contract) -> String {
     out
 }
 
+fn plan(contract: &Contract) -> String {
+    let spec = &contract.plan;
+    let mut out = String::from("| column | type | required | what it holds |\n|---|---|---|---|\n");
+    for c in &spec.columns {
+        let kind = format!("{:?}", c.kind).to_ascii_lowercase();
+        let limit = c
+            .max_chars
+            .map_or(String::new(), |n| format!(", at most {n} characters"));
+        let _ = writeln!(
+            out,
+            "| `{}` | {kind}{limit} | {} | {} |",
+            c.name,
+            if c.required { "yes" } else { "" },
+            cell(&c.description)
+        );
+    }
+    let rules = &spec.rules;
+    let _ = writeln!(
+        out,
+        "\nStatuses: {}; open (covering a gap): {}. A target date more than {} months after the end of the period is `plan_target_too_far`. A gap to plan for is an outcome of {}. In a workbook the plan is the sheet `{}`.",
+        rules
+            .statuses
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        rules
+            .open
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        rules.max_target_months,
+        rules
+            .gap_outcomes
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        spec.sheet
+    );
+    out
+}
+
 fn scope(scope: Scope) -> &'static str {
     match scope {
         Scope::File => "the whole file",
         Scope::Measure => "the measure",
+        Scope::Row => "the plan's row",
         Scope::Notice => "nothing",
     }
 }

@@ -28,10 +28,11 @@ pub struct Provenance<'a> {
 pub struct Counts {
     pub returns: crate::validate::FileCounts,
     pub inventories: crate::validate::FileCounts,
-    /// Files under the landing zone that are not a return or an inventory by name (or not
+    pub plans: crate::validate::FileCounts,
+    /// Files under the landing zone that are not a return, an inventory or a plan by name (or not
     /// safe to read): reported, never read.
     pub unrecognised: usize,
-    /// Rejected files of both kinds: what the quarantine holds.
+    /// Rejected files of every kind: what the quarantine holds.
     pub files_rejected: usize,
     /// Changes against the last run of the period and the previous period, by kind
     /// (`last_run_status`, `previous_period_status`, ...; see `aggregate::changes`).
@@ -131,6 +132,7 @@ impl Manifest {
                 "files_listed": listing.recognised.len() + listing.unrecognised.len(),
                 "returns": summary.returns,
                 "inventories": summary.inventories,
+                "plans": summary.plans,
                 "unrecognised": summary.unrecognised,
                 "files_rejected": summary.files_rejected,
                 "changes": summary.changes,

@@ -11,7 +11,7 @@ use std::time::Instant;
 use futures::{StreamExt, TryStreamExt};
 
 use crate::aggregate::changes::{self, Against, Snapshot};
-use crate::aggregate::{self, GapRow, Insights, PeriodFigures, insights};
+use crate::aggregate::{self, GapRow, Insights, PeriodFigures, insights, plans};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations};
 use crate::crash::{self, CrashPoint};
@@ -268,16 +268,19 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let listing = ingest::list(&config.input).await?;
     let period = choose_period(config, &listing)?;
     tracing::info!(%period, files = listing.recognised.len(), "listed the landing zone");
-    let mut validated = read_and_validate(config, &listing, period, &mut timings).await;
-
     let catalogue = catalogue_for(&config.standards, &config.contract, period)?;
+    let mut validated =
+        read_and_validate(config, &listing, period, &catalogue.ids(), &mut timings).await;
+
     let (derived, assessment) = assess_period(config, &catalogue, &mut validated)?;
     timings.lap("assess");
+    let (plan_rows, plan_warning) = review_plans(config, &mut validated, &assessment).await;
 
     let (history, mut warnings) = load_history(&config.out, period).await;
     let now = Snapshot::of_run(&validated, &assessment);
     let (changes, unreadable) = what_changed(&config.out, period, &now).await;
     warnings.extend(unreadable);
+    warnings.extend(plan_warning);
     let mut figures = aggregate_period(
         config,
         &catalogue,
@@ -290,6 +293,10 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
 
     let mut figure_tables = std::mem::take(&mut figures.tables);
     figure_tables.push(("changes", changes::changes_table(period, &changes)));
+    figure_tables.push((
+        "plans",
+        plans::plans_table(&plan_rows.earlier, &plan_rows.current),
+    ));
     let tables = Tables::of(
         config,
         &validated,
@@ -387,12 +394,13 @@ async fn read_and_validate(
     config: &RunConfig,
     listing: &Listing,
     period: Period,
+    standards: &std::collections::BTreeSet<String>,
     timings: &mut Timings,
 ) -> Validated {
     let (return_files, inventory_files): (Vec<_>, Vec<_>) = listing
         .for_period(period)
         .cloned()
-        .partition(|(_, name)| name.kind.is_return());
+        .partition(|(_, name)| !name.kind.is_inventory());
     let progress = config.progress.as_deref();
     if let Some(p) = progress {
         p.start(
@@ -425,6 +433,7 @@ async fn read_and_validate(
         period,
         limits: config.limits,
         now: config.now,
+        standards,
     };
     let read_returns = returns.len();
     let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<ingest::Loaded>>(1);
@@ -498,6 +507,64 @@ fn assess_period(
         "assessed"
     );
     Ok((derived, assessment))
+}
+
+/// This period's plan rows beside the earlier periods' (from the previous period's published
+/// plans table), with the plan issues that need the assessment added to the period's issues;
+/// a previous table that cannot be read is a warning, and the history starts again.
+async fn review_plans(
+    config: &RunConfig,
+    validated: &mut Validated,
+    assessment: &Assessment,
+) -> (PlanRows, Option<String>) {
+    let previous = assessment.period.previous();
+    let (earlier, warning) = match read_plan_rows(&config.out, previous).await {
+        Ok(rows) => (rows, None),
+        Err(why) => (
+            Vec::new(),
+            Some(format!(
+                "the plans of {previous} and before are not carried into the plans table: {why}"
+            )),
+        ),
+    };
+    let mut issues = Issues::new(&config.contract.codes);
+    let current = plans::review(
+        &validated.plans,
+        &validated.returns,
+        assessment,
+        &config.contract.plan,
+        &earlier,
+        &mut issues,
+    );
+    validated
+        .issues
+        .extend(issues.into_sorted(Some(&config.orgs)));
+    validated
+        .issues
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    (PlanRows { earlier, current }, warning)
+}
+
+/// The plan rows of the periods before this one, and this period's.
+struct PlanRows {
+    earlier: Vec<plans::PlanRow>,
+    current: Vec<plans::PlanRow>,
+}
+
+/// The rows of `period`'s published plans table; none when the period was never published or
+/// its run has no plans table.
+async fn read_plan_rows(out: &Location, period: Period) -> Result<Vec<plans::PlanRow>, String> {
+    let shown = |e: StorageError| format!("{:#}", anyhow::Error::new(e));
+    let published: Vec<String> = out.folders().await.map_err(shown)?;
+    if !published.contains(&period.to_string()) {
+        return Ok(Vec::new());
+    }
+    let run = publish::resolve(out, period).await.map_err(shown)?;
+    match run.read("tables/plans.csv").await {
+        Ok(bytes) => plans::parse_table(&bytes),
+        Err(e) if e.is_not_found() => Ok(Vec::new()),
+        Err(e) => Err(shown(e)),
+    }
 }
 
 /// What changed since the run of `period` published before this one, and since the previous
@@ -773,6 +840,7 @@ fn summarise(
         counts: Counts {
             returns: FileCounts::of(&validated.files, Submission::Return),
             inventories: FileCounts::of(&validated.files, Submission::Inventory),
+            plans: FileCounts::of(&validated.files, Submission::Plan),
             unrecognised,
             files_rejected: validated.rejected.len(),
             changes: changes::counts(changes),

@@ -488,3 +488,23 @@ fn rewrite_sheet(path: &Path, folder: &str, edit: impl Fn(&str) -> String) -> st
     writer.finish().unwrap();
     target
 }
+
+/// `validate` checks a plan as the batch would: rows against the plan contract and the
+/// standards of the edition in force for its period; an error exits 1.
+#[test]
+fn validate_checks_an_improvement_plan() {
+    let good = case_file("plan_overdue", "K82057_2026-10_plan.csv");
+    let out = baseline(&["validate", "--format", "json", &good], Path::new("."));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let bad = case_file("plan_unknown_standard", "K82057_2026-10_plan.csv");
+    let out = baseline(&["validate", "--format", "json", &bad], Path::new("."));
+    assert_eq!(out.status.code(), Some(1));
+    let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(issues[0]["code"], "plan_unknown_standard");
+    assert_eq!(issues[0]["line"], 2);
+}

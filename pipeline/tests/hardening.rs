@@ -32,6 +32,7 @@ fn check(name: &str, bytes: Vec<u8>, limits: Limits) -> Vec<Issue> {
             orgs: None,
             period: "2026-10".parse().ok(),
             now: chrono::Utc::now(),
+            standards: None,
         },
         limits,
     )

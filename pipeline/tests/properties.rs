@@ -166,7 +166,7 @@ proptest! {
             "[ -~\n,]{0,400}".prop_map(String::into_bytes),
         ],
     ) {
-        let issues = check_file(&name, bytes.clone().into(), contract(), baseline::validate::Context { orgs: None, period: "2026-10".parse().ok(), now: chrono::Utc::now() }, Limits::default());
+        let issues = check_file(&name, bytes.clone().into(), contract(), baseline::validate::Context { orgs: None, period: "2026-10".parse().ok(), now: chrono::Utc::now(), standards: None }, Limits::default());
         let recognised = baseline::ingest::names::recognise(baseline::ingest::names::base_name(&name)).is_some();
         // Random bytes are never a complete, valid return: a recognised name always gets
         // issues, and every issue is about this file.

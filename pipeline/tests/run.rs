@@ -680,3 +680,90 @@ fn a_rerun_after_a_resubmission_says_what_changed() {
     let public = std::fs::read_to_string(published.join("reports/public.html")).unwrap();
     assert!(!public.contains("Revised "));
 }
+
+/// Plans across three periods: each action's row per period beside its standard's outcome,
+/// when it was first seen, how often its target moved later, and where it stands.
+#[test]
+fn the_plans_table_follows_each_action_across_periods() {
+    let landing = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let base =
+        std::fs::read_to_string(cases().join("valid_batch/landing/K82057_2026-10_return.csv"))
+            .unwrap();
+    // PATCH-14D is not met in every period (30 of 40 patched); STAFF-TRAINING is met.
+    let gap = base.replace(
+        "endpoints_critical_patched_14d,39,",
+        "endpoints_critical_patched_14d,30,",
+    );
+    let header =
+        "org_code,period,action_id,standard_id,action,owner_role,target_date,status,comment\n";
+    let plans = [
+        (
+            "2026-08",
+            "PATCH-1,PATCH-14D,2026-09-30,planned;TRAIN-1,STAFF-TRAINING,2026-12-31,planned",
+        ),
+        (
+            "2026-09",
+            "PATCH-1,PATCH-14D,2026-10-31,in_progress;TRAIN-1,STAFF-TRAINING,2026-12-31,in_progress",
+        ),
+        (
+            "2026-10",
+            "PATCH-1,PATCH-14D,2026-10-20,in_progress;TRAIN-1,STAFF-TRAINING,2026-10-10,done;PATCH-2,PATCH-14D,2027-01-31,planned",
+        ),
+    ];
+    for (period, actions) in plans {
+        let next: baseline::period::Period =
+            period.parse::<baseline::period::Period>().unwrap().next();
+        let ret = gap
+            .replace("2026-10,", &format!("{period},"))
+            .replace("2026-11-04T09:12:00Z", &format!("{next}-04T09:12:00Z"));
+        std::fs::write(
+            landing.path().join(format!("K82057_{period}_return.csv")),
+            ret,
+        )
+        .unwrap();
+        let mut plan = header.to_string();
+        for a in actions.split(';') {
+            let f: Vec<&str> = a.split(',').collect();
+            plan.push_str(&format!(
+                "K82057,{period},{},{},Fix it,Head of IT,{},{},\n",
+                f[0], f[1], f[2], f[3]
+            ));
+        }
+        std::fs::write(
+            landing.path().join(format!("K82057_{period}_plan.csv")),
+            plan,
+        )
+        .unwrap();
+    }
+    let contract = contract();
+    for period in ["2026-08", "2026-09", "2026-10"] {
+        run_batch(
+            local(landing.path()),
+            local(out.path()),
+            Some(period),
+            orgs(&cases().join("organisations.csv"), &contract),
+            Limits::default(),
+        );
+    }
+    let rows = table(out.path(), "plans");
+    let expected = [
+        "period,org_code,action_id,standard_id,status,target_date,outcome,first_period,target_moves,state",
+        "2026-08,K82057,PATCH-1,PATCH-14D,planned,2026-09-30,not_met,2026-08,0,on_track",
+        "2026-08,K82057,TRAIN-1,STAFF-TRAINING,planned,2026-12-31,met,2026-08,0,on_track",
+        "2026-09,K82057,PATCH-1,PATCH-14D,in_progress,2026-10-31,not_met,2026-08,1,on_track",
+        "2026-09,K82057,TRAIN-1,STAFF-TRAINING,in_progress,2026-12-31,met,2026-08,0,on_track",
+        "2026-10,K82057,PATCH-1,PATCH-14D,in_progress,2026-10-20,not_met,2026-08,1,overdue",
+        "2026-10,K82057,PATCH-2,PATCH-14D,planned,2027-01-31,not_met,2026-10,0,on_track",
+        "2026-10,K82057,TRAIN-1,STAFF-TRAINING,done,2026-10-10,met,2026-08,0,done_and_met",
+    ];
+    let actual: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
+    assert_eq!(actual, expected);
+    // The overdue action is an issue of the period, on the plan's row.
+    let issues =
+        read_csv(&std::fs::read(out.path().join("2026-10/validation/issues.csv")).unwrap());
+    let overdue: Vec<&Vec<String>> = issues.iter().filter(|i| i[6] == "plan_overdue").collect();
+    assert_eq!(overdue.len(), 1, "{issues:?}");
+    assert_eq!(overdue[0][1], "K82057_2026-10_plan.csv");
+    assert_eq!(overdue[0][4], "2");
+}

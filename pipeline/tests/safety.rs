@@ -161,6 +161,7 @@ fn a_file_that_becomes_a_link_after_the_listing_is_not_read() {
         period: PERIOD.parse().unwrap(),
         limits: Limits::default(),
         now: chrono::Utc::now(),
+        standards: &Default::default(),
     }
     .validate(&listing.unrecognised, loaded);
     let issue = validated
@@ -545,7 +546,7 @@ fn the_manifest_records_every_contract_file() {
         &std::fs::read(workspace().join("schemas/dictionary.toml")).unwrap(),
     );
     assert_eq!(files["dictionary.toml"], expected.as_str());
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 5, "dictionary, codes, OS lifecycle, insights, plan");
     assert_eq!(manifest["standards_sha256"].as_str().unwrap().len(), 64);
 }
 
@@ -615,6 +616,7 @@ fn a_parquet_inventory_that_inflates_is_refused_before_the_run_decodes_it() {
             orgs: None,
             period: PERIOD.parse().ok(),
             now: chrono::Utc::now(),
+            standards: None,
         },
         limits,
     );

@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod insights;
+pub mod plans;
 
 pub use insights::{NonResponse, PeriodFigures, QualityIndicator, RiskRow};
 

@@ -97,6 +97,14 @@ pub struct CatalogueError {
 }
 
 impl Catalogue {
+    /// The ids of the edition's standards.
+    pub fn ids(&self) -> std::collections::BTreeSet<String> {
+        self.standards
+            .iter()
+            .map(|s| s.standard.id.clone())
+            .collect()
+    }
+
     /// Reads and checks one catalogue file: every problem is reported, not just the first.
     pub fn load(path: &Path, dict: &Dictionary) -> Result<Catalogue, CatalogueError> {
         let fail = |problems: Vec<String>| CatalogueError {

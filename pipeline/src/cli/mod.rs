@@ -96,7 +96,9 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
     let contract = settings.contract(cli.schemas.as_deref())?;
     match cli.command {
         Command::Run(args) => run::command(args, settings, contract),
-        Command::Validate(args) => validate::command(args, settings.limits, contract),
+        Command::Validate(args) => {
+            validate::command(args, settings.limits, contract, settings.standards)
+        }
         Command::Template(args) => template::command(args, contract),
         Command::Standards(command) => standards::command(command, contract),
         Command::Generate(args) => generate::command(args, contract),

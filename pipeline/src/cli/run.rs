@@ -147,9 +147,10 @@ fn print_summary(s: &RunSummary) {
     }
     println!("  returns:      {}", c.returns.breakdown());
     println!("  inventories:  {}", c.inventories.breakdown());
+    println!("  plans:        {}", c.plans.breakdown());
     if c.unrecognised > 0 {
         println!(
-            "  other files:  {} not a return or an inventory by name (reported, not read)",
+            "  other files:  {} not a return, an inventory or a plan by name (reported, not read)",
             c.unrecognised
         );
     }
@@ -177,7 +178,12 @@ fn print_summary(s: &RunSummary) {
                 .iter()
                 .filter_map(|(key, n)| {
                     let kind = key.strip_prefix(against)?.strip_prefix('_')?;
-                    Some(format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
+                    let plural = match kind {
+                        _ if *n == 1 => "",
+                        "status" => "es",
+                        _ => "s",
+                    };
+                    Some(format!("{n} {kind}{plural}"))
                 })
                 .collect();
             (!parts.is_empty()).then(|| format!("{label}: {}", parts.join(", ")))

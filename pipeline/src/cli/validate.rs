@@ -20,7 +20,7 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
-    /// Returns ({org}_{YYYY-MM}_return.json|csv|xlsx) or inventories ({org}_{YYYY-MM}_inventory.csv|parquet).
+    /// Returns ({org}_{YYYY-MM}_return.json|csv|xlsx), inventories ({org}_{YYYY-MM}_inventory.csv|parquet) or improvement plans ({org}_{YYYY-MM}_plan.csv|xlsx).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// How to print the issues: lines for people, or JSON for tools.
@@ -34,7 +34,13 @@ pub struct ValidateArgs {
     pub period: Option<Period>,
 }
 
-pub fn command(args: ValidateArgs, limits: Limits, contract: Contract) -> Result<ExitCode> {
+pub fn command(
+    args: ValidateArgs,
+    limits: Limits,
+    contract: Contract,
+    standards: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let standards = standards.unwrap_or_else(|| contract.source.dir.join("standards"));
     let orgs = args
         .reference
         .as_deref()
@@ -44,10 +50,12 @@ pub fn command(args: ValidateArgs, limits: Limits, contract: Contract) -> Result
     for path in &args.files {
         let bytes = fs_err::read(path).map_err(|e| Failure::config(e.to_string()))?;
         let shown = path.display().to_string();
+        let ids = standard_ids(&standards, &contract, path, args.period);
         let context = Context {
             orgs: orgs.as_ref(),
             period: args.period,
             now: chrono::Utc::now(),
+            standards: ids.as_ref(),
         };
         all.extend(check_file(&shown, bytes.into(), &contract, context, limits));
     }
@@ -69,6 +77,23 @@ pub fn command(args: ValidateArgs, limits: Limits, contract: Contract) -> Result
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The standard ids a plan at `path` may name: the edition in force for its period (given, or
+/// from its name); `None` when neither says or the catalogue cannot be read.
+fn standard_ids(
+    standards: &std::path::Path,
+    contract: &Contract,
+    path: &std::path::Path,
+    period: Option<Period>,
+) -> Option<std::collections::BTreeSet<String>> {
+    let named = path
+        .file_name()
+        .and_then(|n| crate::ingest::names::recognise(&n.to_string_lossy()));
+    let period = period.or(named.map(|n| n.period))?;
+    crate::run::catalogue_for(standards, contract, period)
+        .ok()
+        .map(|c| c.ids())
 }
 
 fn print_issues(files: &[PathBuf], issues: &[Issue]) {

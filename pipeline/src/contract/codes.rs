@@ -36,10 +36,17 @@ pub enum Code {
     InventoryWithoutReturn,
     Superseded,
     DuplicateFile,
+    PlanInvalidField,
+    PlanUnknownStandard,
+    PlanDuplicateAction,
+    PlanTargetTooFar,
+    PlanMissingAction,
+    PlanOverdue,
+    PlanDoneButUnmet,
 }
 
 impl Code {
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 31] = [
         Code::UnreadableFile,
         Code::EmptyFile,
         Code::FileTooLarge,
@@ -64,6 +71,13 @@ impl Code {
         Code::InventoryWithoutReturn,
         Code::Superseded,
         Code::DuplicateFile,
+        Code::PlanInvalidField,
+        Code::PlanUnknownStandard,
+        Code::PlanDuplicateAction,
+        Code::PlanTargetTooFar,
+        Code::PlanMissingAction,
+        Code::PlanOverdue,
+        Code::PlanDoneButUnmet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +106,13 @@ impl Code {
             Code::InventoryWithoutReturn => "inventory_without_return",
             Code::Superseded => "superseded",
             Code::DuplicateFile => "duplicate_file",
+            Code::PlanInvalidField => "plan_invalid_field",
+            Code::PlanUnknownStandard => "plan_unknown_standard",
+            Code::PlanDuplicateAction => "plan_duplicate_action",
+            Code::PlanTargetTooFar => "plan_target_too_far",
+            Code::PlanMissingAction => "plan_missing_action",
+            Code::PlanOverdue => "plan_overdue",
+            Code::PlanDoneButUnmet => "plan_done_but_unmet",
         }
     }
 }
@@ -120,12 +141,13 @@ impl Severity {
     }
 }
 
-/// What a code rejects: the whole file, one measure, or nothing.
+/// What a code rejects: the whole file, one measure, one row of a plan, or nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     File,
     Measure,
+    Row,
     Notice,
 }
 

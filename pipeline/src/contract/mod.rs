@@ -7,11 +7,13 @@
 mod codes;
 mod dictionary;
 mod insights;
+mod plan;
 mod reference;
 
 pub use codes::{Code, CodeBook, Scope, Severity};
 pub use dictionary::{Dictionary, InventorySpec, Measure, MeasureType, OrgTypes};
 pub use insights::{Insights, Risk, Spend, SpendColumn};
+pub use plan::{PlanColumn, PlanColumnType, PlanRules, PlanSpec};
 pub use reference::{Lifecycle, Organisation, Organisations, normalise_os};
 
 use std::collections::BTreeMap;
@@ -53,6 +55,7 @@ pub struct Contract {
     pub codes: CodeBook,
     pub lifecycle: Lifecycle,
     pub insights: Insights,
+    pub plan: PlanSpec,
     /// Where the contract was loaded from, and the SHA-256 of each of its files, so a run's
     /// manifest says exactly which contract judged it.
     pub source: ContractSource,
@@ -66,16 +69,17 @@ pub struct ContractSource {
 }
 
 /// The files of a contract folder.
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "dictionary.toml",
     "validation-codes.toml",
     "os-lifecycle.csv",
     "insights.toml",
+    "plan.toml",
 ];
 
 impl Contract {
-    /// Loads `dictionary.toml`, `validation-codes.toml`, `os-lifecycle.csv` and
-    /// `insights.toml` from `dir`.
+    /// Loads `dictionary.toml`, `validation-codes.toml`, `os-lifecycle.csv`, `insights.toml`
+    /// and `plan.toml` from `dir`.
     pub fn load(dir: &Path) -> Result<Self, ContractError> {
         let dictionary = Dictionary::load(&dir.join(FILES[0]))?;
         let mut sha256 = BTreeMap::new();
@@ -87,6 +91,7 @@ impl Contract {
             codes: CodeBook::load(&dir.join(FILES[1]))?,
             lifecycle: Lifecycle::load(&dir.join(FILES[2]))?,
             insights: Insights::load(&dir.join(FILES[3]), &dictionary)?,
+            plan: PlanSpec::load(&dir.join(FILES[4]))?,
             dictionary,
             source: ContractSource {
                 dir: dir.to_path_buf(),

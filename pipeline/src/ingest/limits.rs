@@ -54,12 +54,12 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The size limit of a file of this kind.
+    /// The size limit of a file of this kind (a plan is held to a return's).
     pub fn max_bytes(&self, kind: FileKind) -> u64 {
-        if kind.is_return() {
-            self.max_return_bytes
-        } else {
+        if kind.is_inventory() {
             self.max_inventory_bytes
+        } else {
+            self.max_return_bytes
         }
     }
 }

@@ -1,5 +1,6 @@
-//! File names of the landing zone: how the batch recognises returns and inventories
-//! (`{org_code}_{YYYY-MM}_return.{json|csv|xlsx}`, `{org_code}_{YYYY-MM}_inventory.{csv|parquet}`).
+//! File names of the landing zone: how the batch recognises returns, inventories and plans
+//! (`{org_code}_{YYYY-MM}_return.{json|csv|xlsx}`, `{org_code}_{YYYY-MM}_inventory.{csv|parquet}`,
+//! `{org_code}_{YYYY-MM}_plan.{csv|xlsx}`).
 
 use chrono::{DateTime, Utc};
 
@@ -18,15 +19,31 @@ pub enum InventoryFormat {
     Parquet,
 }
 
+/// An improvement plan is a table: CSV, or the `Plan` sheet of a workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlanFormat {
+    Csv,
+    Xlsx,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FileKind {
     Return(ReturnFormat),
     Inventory(InventoryFormat),
+    Plan(PlanFormat),
 }
 
 impl FileKind {
     pub fn is_return(self) -> bool {
         matches!(self, FileKind::Return(_))
+    }
+
+    pub fn is_inventory(self) -> bool {
+        matches!(self, FileKind::Inventory(_))
+    }
+
+    pub fn is_plan(self) -> bool {
+        matches!(self, FileKind::Plan(_))
     }
 }
 
@@ -61,8 +78,8 @@ pub struct FileName {
     pub kind: FileKind,
 }
 
-/// Recognises a file by its base name alone; `None` for anything that is not named as a return
-/// or an inventory. Extension and the words `return`/`inventory` are case-insensitive.
+/// Recognises a file by its base name alone; `None` for anything that is not named as a return,
+/// an inventory or a plan. Extension and the words `return`/`inventory`/`plan` are case-insensitive.
 pub fn recognise(base_name: &str) -> Option<FileName> {
     let (stem, extension) = base_name.rsplit_once('.')?;
     let mut parts = stem.split('_');
@@ -83,6 +100,8 @@ pub fn recognise(base_name: &str) -> Option<FileName> {
         ("return", "xlsx") => FileKind::Return(ReturnFormat::Xlsx),
         ("inventory", "csv") => FileKind::Inventory(InventoryFormat::Csv),
         ("inventory", "parquet") => FileKind::Inventory(InventoryFormat::Parquet),
+        ("plan", "csv") => FileKind::Plan(PlanFormat::Csv),
+        ("plan", "xlsx") => FileKind::Plan(PlanFormat::Xlsx),
         _ => return None,
     };
     Some(FileName {

@@ -66,6 +66,7 @@ pub async fn preview(app: &App, org: &Organisation, period: Period) -> Result<Pr
             period,
             limits,
             now: chrono::Utc::now(),
+            standards: &catalogue.ids(),
         };
         let validated = batch.validate(&[], loaded);
         let mut issues = Issues::new(&config.contract.codes);

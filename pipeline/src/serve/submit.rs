@@ -150,10 +150,12 @@ async fn judge_and_store(
     let issues = {
         let (app, key, bytes) = (app.clone(), key.clone(), bytes.clone());
         on_parser_thread(move || {
+            let standards = app.catalogue(period).ok().map(|c| c.ids());
             let context = Context {
                 orgs: Some(&app.config.orgs),
                 period: Some(period),
                 now: Utc::now(),
+                standards: standards.as_ref(),
             };
             check_file(
                 &key,

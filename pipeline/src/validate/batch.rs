@@ -50,6 +50,7 @@ impl Disposition {
 pub enum Submission {
     Return,
     Inventory,
+    Plan,
 }
 
 impl Submission {
@@ -57,6 +58,7 @@ impl Submission {
         match self {
             Submission::Return => "return",
             Submission::Inventory => "inventory",
+            Submission::Plan => "plan",
         }
     }
 }
@@ -156,6 +158,8 @@ pub struct Validated {
     pub returns: Vec<AcceptedReturn>,
     /// Sorted by organisation code.
     pub inventories: Vec<AcceptedInventory>,
+    /// The plan used for each organisation that sent one, sorted by organisation code.
+    pub plans: Vec<super::plans::AcceptedPlan>,
     /// Sorted by file, line, measure and code.
     pub issues: Vec<Issue>,
     /// Sorted by file.
@@ -182,6 +186,8 @@ pub struct Batch<'a> {
     pub limits: Limits,
     /// The run's clock: no return can have been sent after it.
     pub now: DateTime<Utc>,
+    /// The standard ids of the edition in force, which plans may name.
+    pub standards: &'a BTreeSet<String>,
 }
 
 struct Candidate<'o> {
@@ -198,9 +204,9 @@ struct InventoryCandidate {
 }
 
 /// The state of judging one batch: the issues raised and what became of each file so far.
-struct Judging<'b, 'a> {
-    batch: &'b Batch<'a>,
-    issues: Issues<'a>,
+pub(super) struct Judging<'b, 'a> {
+    pub(super) batch: &'b Batch<'a>,
+    pub(super) issues: Issues<'a>,
     records: BTreeMap<String, FileRecord>,
     /// The first file of each (kind, organisation, SHA-256): a later byte-equal file of the
     /// same organisation is a copy.
@@ -231,16 +237,20 @@ impl Batch<'_> {
     ) -> Validated {
         let mut judging = Judging::new(self);
         judging.report_unrecognised(unrecognised);
-        let (returns, inventories): (Vec<_>, Vec<_>) = judging
+        let (plans, loaded): (Vec<_>, Vec<_>) = judging
             .admit_all(loaded)
             .into_iter()
-            .partition(|f| f.name.kind.is_return());
+            .partition(|f| f.name.kind.is_plan());
+        let (returns, inventories): (Vec<_>, Vec<_>) =
+            loaded.into_iter().partition(|f| f.name.kind.is_return());
+        let plans = judging.read_plans(plans);
+        let plans = judging.choose_plans(plans);
         let candidates = judging.read_returns(returns);
         let chosen = judging.choose_returns(candidates);
         let inventories = judging.read_inventories(inventories, inventory_chunks);
         let inventories = judging.choose_inventories(inventories);
         let returns = judging.check_chosen(chosen, &inventories);
-        judging.finish(returns, inventories)
+        judging.finish(returns, inventories, plans)
     }
 }
 
@@ -275,7 +285,7 @@ impl<'b, 'a> Judging<'b, 'a> {
             let message = if entry.link {
                 "the file is a symbolic link, which Baseline never follows or reads; put the file itself in the landing zone"
             } else if crate::ingest::names::is_safe_key(&entry.key) {
-                "the file is not named as a return ({org_code}_{YYYY-MM}_return.json, .csv or .xlsx) or an inventory ({org_code}_{YYYY-MM}_inventory.csv or .parquet) and is ignored; rename it if it is one"
+                "the file is not named as a return ({org_code}_{YYYY-MM}_return.json, .csv or .xlsx), an inventory ({org_code}_{YYYY-MM}_inventory.csv or .parquet) or a plan ({org_code}_{YYYY-MM}_plan.csv or .xlsx) and is ignored; rename it if it is one"
             } else {
                 "the file's path has a part Baseline does not accept (`..`, an absolute or empty part, or a character other than letters, digits, spaces and ._-()+,); it was not read: rename it"
             };
@@ -374,7 +384,9 @@ impl<'b, 'a> Judging<'b, 'a> {
                         FileKind::Return(format) => {
                             read_return(format, &std::mem::take(&mut f.bytes), &limits)
                         }
-                        FileKind::Inventory(_) => unreachable!("returns only"),
+                        FileKind::Inventory(_) | FileKind::Plan(_) => {
+                            unreachable!("returns only")
+                        }
                     };
                     (f, parsed)
                 })
@@ -499,7 +511,9 @@ impl<'b, 'a> Judging<'b, 'a> {
                         FileKind::Inventory(format) => {
                             read_inventory(format, std::mem::take(&mut f.bytes), spec, &limits)
                         }
-                        FileKind::Return(_) => unreachable!("inventories only"),
+                        FileKind::Return(_) | FileKind::Plan(_) => {
+                            unreachable!("inventories only")
+                        }
                     };
                     (f, parsed)
                 })
@@ -732,6 +746,7 @@ impl<'b, 'a> Judging<'b, 'a> {
         mut self,
         returns: Vec<AcceptedReturn>,
         accepted_inventories: BTreeMap<String, AcceptedInventory>,
+        plans: Vec<super::plans::AcceptedPlan>,
     ) -> Validated {
         let returned: BTreeSet<&str> = returns.iter().map(|r| r.org_code.as_str()).collect();
         let mut inventories = Vec::new();
@@ -753,6 +768,7 @@ impl<'b, 'a> Judging<'b, 'a> {
             period: self.batch.period,
             returns,
             inventories,
+            plans,
             issues: self.issues.into_sorted(Some(self.batch.orgs)),
             // Every file recorded as rejected, in file order: derived, so the two cannot disagree.
             rejected: self
@@ -767,7 +783,7 @@ impl<'b, 'a> Judging<'b, 'a> {
         }
     }
 
-    fn record(&mut self, f: &Loaded, disposition: Disposition) {
+    pub(super) fn record(&mut self, f: &Loaded, disposition: Disposition) {
         record(&mut self.records, f, disposition);
     }
 }
@@ -782,10 +798,10 @@ fn candidate_site(c: &Candidate) -> Site {
 
 /// Notes what became of a file.
 fn record(records: &mut BTreeMap<String, FileRecord>, f: &Loaded, disposition: Disposition) {
-    let kind = if f.name.kind.is_return() {
-        Submission::Return
-    } else {
-        Submission::Inventory
+    let kind = match f.name.kind {
+        FileKind::Return(_) => Submission::Return,
+        FileKind::Inventory(_) => Submission::Inventory,
+        FileKind::Plan(_) => Submission::Plan,
     };
     records.insert(
         f.entry.key.clone(),
@@ -847,7 +863,7 @@ pub(super) fn report_bad_cells(
 
 /// When a file arrived: its receipt time when the submission service stored it, else the time
 /// the store last wrote it.
-fn written(entry: &Entry) -> Option<DateTime<Utc>> {
+pub(super) fn written(entry: &Entry) -> Option<DateTime<Utc>> {
     names::receipt_time(&entry.key).or(entry.last_modified)
 }
 

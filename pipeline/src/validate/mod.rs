@@ -5,6 +5,7 @@
 mod batch;
 mod header;
 mod measures;
+pub mod plans;
 mod single;
 pub mod values;
 

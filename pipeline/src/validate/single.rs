@@ -10,10 +10,11 @@ use chrono::{DateTime, Utc};
 use super::batch::{lateness, report_bad_cells};
 use super::header::{HeaderCheck, HeaderContext, check_header};
 use super::measures::{Applicability, check_measures};
+use super::plans::{PlanContext, check_plan, read_plan};
 use super::{Issue, Issues, Limits, Site};
 use crate::contract::{Code, Contract, Organisations};
 use crate::ingest::inventory::read_inventory;
-use crate::ingest::names::{self, FileKind, InventoryFormat, ReturnFormat};
+use crate::ingest::names::{self, FileKind, InventoryFormat, PlanFormat, ReturnFormat};
 use crate::ingest::returns::{RawReturn, read_return};
 use crate::period::Period;
 
@@ -26,6 +27,8 @@ pub struct Context<'a> {
     pub period: Option<Period>,
     /// The clock a `submitted_at` may not be after.
     pub now: DateTime<Utc>,
+    /// The standard ids a plan may name (the edition in force); `None` skips that check.
+    pub standards: Option<&'a BTreeSet<String>>,
 }
 
 /// Checks one file. `file` is the name shown in issues; `orgs` and `period` are optional
@@ -79,6 +82,16 @@ pub fn check_file(
                 });
             }
         },
+        FileKind::Plan(format) => check_plan_file(
+            format,
+            &bytes,
+            &site,
+            name.as_ref(),
+            contract,
+            context,
+            &limits,
+            &mut issues,
+        ),
         FileKind::Inventory(format) => {
             let spec = &contract.dictionary.inventory;
             match read_inventory(format, bytes, spec, &limits) {
@@ -97,7 +110,7 @@ pub fn check_file(
 
 /// A name the batch would not recognise, with the name to use when the content says it.
 fn unrecognised(site: &Site, named_for: Option<&str>, issues: &mut Issues) {
-    let rule = "the file is not named {org_code}_{YYYY-MM}_return.json/.csv/.xlsx or {org_code}_{YYYY-MM}_inventory.csv/.parquet; the batch would ignore it";
+    let rule = "the file is not named {org_code}_{YYYY-MM}_return.json/.csv/.xlsx, {org_code}_{YYYY-MM}_inventory.csv/.parquet or {org_code}_{YYYY-MM}_plan.csv/.xlsx; the batch would ignore it";
     let message = match named_for {
         Some(name) => format!("{rule}: name it {name}"),
         None => rule.to_string(),
@@ -175,4 +188,47 @@ fn check_return<'a>(
         );
     }
     header
+}
+
+/// A plan on its own: its rows against the plan contract, for the organisation and period its
+/// name gives (an unrecognised name is reported separately and its rows not checked).
+#[allow(clippy::too_many_arguments)]
+fn check_plan_file(
+    format: PlanFormat,
+    bytes: &[u8],
+    site: &Site,
+    name: Option<&names::FileName>,
+    contract: &Contract,
+    context: Context<'_>,
+    limits: &Limits,
+    issues: &mut Issues,
+) {
+    let Some(name) = name else {
+        return;
+    };
+    let org_code = context
+        .orgs
+        .and_then(|orgs| orgs.get(&name.org_code))
+        .map_or(name.org_code.as_str(), |o| o.org_code.as_str());
+    if let Some(orgs) = context.orgs
+        && orgs.get(&name.org_code).is_none()
+    {
+        issues.file(
+            site,
+            Code::UnknownOrg,
+            format!("organisation code {} in the file name is not in the organisation reference table; check the ODS code", name.org_code),
+        );
+        return;
+    }
+    let plan_context = PlanContext {
+        org_code,
+        period: context.period.unwrap_or(name.period),
+        standards: context.standards,
+    };
+    match read_plan(format, bytes, &contract.plan, limits) {
+        Err(fault) => issues.file(site, fault.code, fault.message),
+        Ok(rows) => {
+            check_plan(rows, &contract.plan, plan_context, site, issues);
+        }
+    }
 }

@@ -5,6 +5,11 @@ use crate::ingest::Limits;
 use crate::ingest::names::ReturnFormat;
 
 pub(super) fn read(content: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault> {
+    table(content, limits)?.into_return()
+}
+
+/// The header and the non-blank rows of a CSV table (a return or a plan), with their lines.
+pub(super) fn table(content: &[u8], limits: &Limits) -> Result<Table, ReadFault> {
     // Rows are counted before any is parsed (blank lines too: a bound, not a count).
     let lines = crate::text::line_breaks(content);
     check_shape(0, lines.saturating_sub(1), limits)?;
@@ -80,10 +85,9 @@ pub(super) fn read(content: &[u8], limits: &Limits) -> Result<RawReturn, ReadFau
             "the file has no header row; start from the template",
         ));
     };
-    Table {
+    Ok(Table {
         format: ReturnFormat::Csv,
         columns,
         rows,
-    }
-    .into_return()
+    })
 }

@@ -189,6 +189,47 @@ fn read_within(
     Ok(raw)
 }
 
+/// A tabular file's lower-cased header names and its non-blank rows with their lines.
+pub type Rows = (Vec<String>, Vec<(u64, Vec<RawValue>)>);
+
+/// Reads a table other than a return (a plan): CSV, or the sheet `sheet` of a workbook, with
+/// the same readers, limits and faults as a return's.
+pub fn read_table(
+    xlsx: bool,
+    bytes: &[u8],
+    sheet: &str,
+    limits: &Limits,
+) -> Result<Rows, ReadFault> {
+    std::panic::catch_unwind(|| {
+        let content = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if content.iter().all(u8::is_ascii_whitespace) {
+            return Err(ReadFault {
+                code: Code::EmptyFile,
+                message: "the file is empty: export it again and resubmit it".into(),
+            });
+        }
+        let table = if xlsx {
+            if let Some(size) = unpacked_size(bytes, limits.max_xlsx_unpacked_bytes)
+                && size > limits.max_xlsx_unpacked_bytes
+            {
+                return Err(ReadFault::too_large(format!(
+                    "the workbook unpacks to more than {} bytes, the limit",
+                    limits.max_xlsx_unpacked_bytes
+                )));
+            }
+            xlsx::table(bytes, sheet, limits)?
+        } else {
+            csv::table(content, limits)?
+        };
+        Ok((table.columns, table.rows))
+    })
+    .unwrap_or_else(|_| {
+        Err(ReadFault::unreadable(
+            "the file could not be read: the reader failed on its content; export it again",
+        ))
+    })
+}
+
 /// Rejects a table of more than `limits.max_columns` columns or `limits.max_return_rows` rows.
 fn check_shape(columns: usize, rows: usize, limits: &Limits) -> Result<(), ReadFault> {
     if columns > limits.max_columns {

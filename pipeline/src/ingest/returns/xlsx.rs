@@ -14,21 +14,27 @@ use crate::ingest::names::ReturnFormat;
 const SHEET: &str = "Return";
 
 pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault> {
+    table(bytes, SHEET, limits)?.into_return()
+}
+
+/// The header and the non-empty rows of the sheet named `sheet` (`Return`, or a plan's
+/// `Plan`), with their row numbers.
+pub(super) fn table(bytes: &[u8], sheet: &str, limits: &Limits) -> Result<Table, ReadFault> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         ReadFault::unreadable(format!(
             "the file is not a readable XLSX workbook ({e}); save it as .xlsx"
         ))
     })?;
-    if !workbook.sheet_names().iter().any(|s| s == SHEET) {
+    if !workbook.sheet_names().iter().any(|s| s == sheet) {
         return Err(ReadFault::unreadable(format!(
-            "the workbook has no sheet named `{SHEET}` (found: {}); start from the template",
+            "the workbook has no sheet named `{sheet}` (found: {}); start from the template",
             workbook.sheet_names().join(", ")
         )));
     }
     let mut cells = workbook
-        .worksheet_cells_reader(SHEET)
-        .map_err(|e| ReadFault::unreadable(format!("the `{SHEET}` sheet cannot be read: {e}")))?;
-    let by_row = rows_of(&mut cells, limits)?;
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| ReadFault::unreadable(format!("the `{sheet}` sheet cannot be read: {e}")))?;
+    let by_row = rows_of(&mut cells, sheet, limits)?;
     let mut rows = by_row.into_iter().map(|(row, cells)| {
         let width = cells.last().map_or(0, |(col, _)| col + 1);
         let mut values = vec![RawValue::Empty; width];
@@ -39,7 +45,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault
     });
     let Some((_, header)) = rows.next() else {
         return Err(ReadFault::unreadable(format!(
-            "the `{SHEET}` sheet is empty; start from the template"
+            "the `{sheet}` sheet is empty; start from the template"
         )));
     };
     let columns = header
@@ -49,12 +55,11 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault
             _ => String::new(),
         })
         .collect();
-    Table {
+    Ok(Table {
         format: ReturnFormat::Xlsx,
         columns,
         rows: rows.collect(),
-    }
-    .into_return()
+    })
 }
 
 /// The sheet's non-empty cells by row, read one cell at a time, so memory follows the cells
@@ -64,12 +69,13 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault
 /// as it is seen.
 fn rows_of<R: std::io::Read + std::io::Seek>(
     cells: &mut calamine::XlsxCellReader<'_, R>,
+    sheet: &str,
     limits: &Limits,
 ) -> Result<BTreeMap<u32, Vec<(usize, RawValue)>>, ReadFault> {
     let mut rows: BTreeMap<u32, Vec<(usize, RawValue)>> = BTreeMap::new();
     loop {
         let cell = cells.next_cell().map_err(|e| {
-            ReadFault::unreadable(format!("the `{SHEET}` sheet cannot be read: {e}"))
+            ReadFault::unreadable(format!("the `{sheet}` sheet cannot be read: {e}"))
         })?;
         let Some(cell) = cell else {
             break;
@@ -81,7 +87,7 @@ fn rows_of<R: std::io::Read + std::io::Seek>(
         let (row, col) = cell.get_position();
         if col as usize >= limits.max_columns {
             return Err(ReadFault::too_large(format!(
-                "the `{SHEET}` sheet has a value in column {} (row {}), past the limit of {} columns; a return needs 6: clear the cells beyond the table",
+                "the `{sheet}` sheet has a value in column {} (row {}), past the limit of {} columns; clear the cells beyond the table",
                 col + 1,
                 u64::from(row) + 1,
                 limits.max_columns
