@@ -546,7 +546,11 @@ fn the_manifest_records_every_contract_file() {
         &std::fs::read(workspace().join("schemas/dictionary.toml")).unwrap(),
     );
     assert_eq!(files["dictionary.toml"], expected.as_str());
-    assert_eq!(files.len(), 5, "dictionary, codes, OS lifecycle, insights, plan");
+    assert_eq!(
+        files.len(),
+        5,
+        "dictionary, codes, OS lifecycle, insights, plan"
+    );
     assert_eq!(manifest["standards_sha256"].as_str().unwrap().len(), 64);
 }
 
