@@ -317,6 +317,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         changes: &changes,
         today: config.now.date_naive(),
         tables: &tables.all(),
+        plans: &plan_rows.all(),
     })?;
     tracing::info!(files = reports.len(), "rendered the reports");
     timings.lap("render");
@@ -549,6 +550,19 @@ async fn review_plans(
 struct PlanRows {
     earlier: Vec<plans::PlanRow>,
     current: Vec<plans::PlanRow>,
+}
+
+impl PlanRows {
+    /// Every row up to this period, earlier periods first.
+    fn all(&self) -> Vec<plans::PlanRow> {
+        let period = self.current.first().map(|r| r.period);
+        self.earlier
+            .iter()
+            .filter(|r| period.is_none_or(|p| r.period < p))
+            .chain(&self.current)
+            .cloned()
+            .collect()
+    }
 }
 
 /// The rows of `period`'s published plans table; none when the period was never published or

@@ -766,4 +766,37 @@ fn the_plans_table_follows_each_action_across_periods() {
     assert_eq!(overdue.len(), 1, "{issues:?}");
     assert_eq!(overdue[0][1], "K82057_2026-10_plan.csv");
     assert_eq!(overdue[0][4], "2");
+
+    // The national report: coverage of the unmet critical standard, and the organisation
+    // with an overdue action on it, named.
+    let reports = out.path().join("2026-10/reports");
+    let national = std::fs::read_to_string(reports.join("national.html")).unwrap();
+    assert!(
+        national.contains("Of the 1 critical standards not met by an organisation (partially met, not met or not assessed), 1 (100.0%) are covered by an open action"),
+        "coverage sentence"
+    );
+    let overdue_table = &national[national.find(r#"<table id="plans-overdue">"#).unwrap()..];
+    let overdue_table = &overdue_table[..overdue_table.find("</table>").unwrap()];
+    assert!(overdue_table.contains(r#"<a href="orgs&#x2f;K82057.html">Ashcombe Surgery</a>"#));
+    // The organisation's page: the overdue action first, beside the outcomes before it.
+    let page = std::fs::read_to_string(reports.join("orgs/K82057.html")).unwrap();
+    let plan = &page[page.find(r#"<table id="plan">"#).unwrap()..];
+    let plan = &plan[..plan.find("</table>").unwrap()];
+    let rows: Vec<&str> = plan.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 3, "{plan}");
+    assert!(
+        rows[0].contains(">PATCH-1<") && rows[0].contains("overdue, target moved once"),
+        "{}",
+        rows[0]
+    );
+    let cells: Vec<&str> = rows[0]
+        .split("<td>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    assert_eq!(
+        cells[cells.len() - 4..],
+        ["[x]", "not met", "not met", "not met"],
+        "{cells:?}"
+    );
 }

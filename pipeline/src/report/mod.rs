@@ -12,6 +12,7 @@ mod facts;
 pub mod model;
 mod national;
 mod org;
+mod plans;
 pub mod public;
 pub mod svg;
 mod workbook;
@@ -78,6 +79,8 @@ pub struct Inputs<'a> {
     pub today: chrono::NaiveDate,
     /// Every table the run wrote, by name, in the order the workbook lists them.
     pub tables: &'a [(&'a str, &'a Table)],
+    /// The improvement plans' rows: this period's and the periods' before it.
+    pub plans: &'a [crate::aggregate::plans::PlanRow],
 }
 
 /// A headline number in a box.

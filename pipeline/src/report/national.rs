@@ -36,6 +36,7 @@ pub struct National {
     /// The critical standards of the edition by name, for the section about them.
     pub critical_standards: String,
     pub changes: TableModel,
+    pub plans: super::plans::PlansSection,
 }
 
 pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
@@ -72,6 +73,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
             .collect::<Vec<_>>()
             .join("; "),
         changes: changes(inputs),
+        plans: super::plans::national(inputs, facts),
         page,
     }
 }

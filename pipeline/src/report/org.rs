@@ -30,6 +30,8 @@ pub struct OrgPage {
     pub issues: TableModel,
     pub remediation: Vec<Remedy>,
     pub min_group: u64,
+    /// Its improvement plan, each action beside the evidence.
+    pub plan: TableModel,
 }
 
 #[derive(Debug, Serialize)]
@@ -177,6 +179,7 @@ pub fn build(
         issues: issue_table(inputs, issues),
         remediation: remedies(inputs, outcomes),
         min_group: dictionary.min_group,
+        plan: super::plans::organisation(inputs, &org.org_code),
         page,
     }
 }

@@ -1,0 +1,332 @@
+//! The improvement plans in the reports: how much of the sector's unmet critical standards an
+//! open action covers, overdue and slipped actions by region and type, the organisations with
+//! the most overdue actions on critical standards (national report only), and an
+//! organisation's own plan beside the evidence.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::Inputs;
+use super::facts::Facts;
+use super::model::{Cell, TableModel};
+use crate::aggregate::plans::{PlanRow, PlanState};
+use crate::format::pct;
+use crate::period::Period;
+
+/// The plans section of the national report.
+#[derive(Debug, Serialize)]
+pub struct PlansSection {
+    /// One sentence: the share of unmet critical standards covered by an open action.
+    pub coverage: String,
+    pub by_region: TableModel,
+    pub by_type: TableModel,
+    pub most_overdue: TableModel,
+}
+
+/// Per organisation: its unmet critical standards, those an open action covers, and its
+/// actions this period by state and whether their target has moved.
+#[derive(Debug, Default, Clone)]
+struct OrgPlanFigures {
+    critical_gaps: u64,
+    covered: u64,
+    open: u64,
+    overdue: u64,
+    overdue_critical: u64,
+    slipped: u64,
+    actions: u64,
+}
+
+impl OrgPlanFigures {
+    fn add(&mut self, other: &OrgPlanFigures) {
+        self.critical_gaps += other.critical_gaps;
+        self.covered += other.covered;
+        self.open += other.open;
+        self.overdue += other.overdue;
+        self.overdue_critical += other.overdue_critical;
+        self.slipped += other.slipped;
+        self.actions += other.actions;
+    }
+}
+
+/// The actions of `period` among `rows`.
+fn current(rows: &[PlanRow], period: Period) -> impl Iterator<Item = &PlanRow> {
+    rows.iter().filter(move |r| r.period == period)
+}
+
+fn figures_by_org(inputs: &Inputs) -> BTreeMap<String, OrgPlanFigures> {
+    let spec = &inputs.contract.plan;
+    let critical: BTreeSet<&str> = inputs
+        .catalogue
+        .standards
+        .iter()
+        .filter(|s| s.standard.critical)
+        .map(|s| s.standard.id.as_str())
+        .collect();
+    let actions: Vec<&PlanRow> = current(inputs.plans, inputs.period).collect();
+    let mut by_org: BTreeMap<String, OrgPlanFigures> = BTreeMap::new();
+    for o in &inputs.assessment.outcomes {
+        if !critical.contains(o.standard_id.as_str()) || !spec.is_gap(o.outcome.as_str()) {
+            continue;
+        }
+        let f = by_org.entry(o.org_code.clone()).or_default();
+        f.critical_gaps += 1;
+        let covered = actions.iter().any(|a| {
+            a.org_code == o.org_code && a.standard_id == o.standard_id && spec.is_open(&a.status)
+        });
+        f.covered += u64::from(covered);
+    }
+    for a in actions {
+        let f = by_org.entry(a.org_code.clone()).or_default();
+        f.actions += 1;
+        let open = spec.is_open(&a.status);
+        f.open += u64::from(open);
+        f.slipped += u64::from(open && a.target_moves > 0);
+        if a.state == PlanState::Overdue {
+            f.overdue += 1;
+            f.overdue_critical += u64::from(critical.contains(a.standard_id.as_str()));
+        }
+    }
+    by_org
+}
+
+pub fn national(inputs: &Inputs, facts: &Facts) -> PlansSection {
+    let by_org = figures_by_org(inputs);
+    let mut total = OrgPlanFigures::default();
+    by_org.values().for_each(|f| total.add(f));
+    let coverage = if total.critical_gaps == 0 {
+        "No organisation that made a return fell short of a critical standard.".to_string()
+    } else {
+        format!(
+            "Of the {} critical standards not met by an organisation (partially met, not met or not assessed), {} ({}%) are covered by an open action in the organisation's improvement plan; {} actions are overdue and {} open actions have had their target date moved later.",
+            total.critical_gaps,
+            total.covered,
+            pct(total.covered, total.critical_gaps),
+            total.overdue,
+            total.slipped
+        )
+    };
+    let group = |kind: &str, key: &dyn Fn(&crate::contract::Organisation) -> String| {
+        let mut groups: BTreeMap<String, OrgPlanFigures> = BTreeMap::new();
+        for (code, f) in &by_org {
+            if let Some(org) = inputs.orgs.get(code) {
+                groups.entry(key(org)).or_default().add(f);
+            }
+        }
+        group_table(kind, groups, &total)
+    };
+    let types = &inputs.contract.dictionary.org_types;
+    PlansSection {
+        coverage,
+        by_region: group("region", &|o| facts.region_name(&o.region_code).clone()),
+        by_type: group("organisation type", &|o| {
+            types.label(&o.org_type).to_string()
+        }),
+        most_overdue: most_overdue(inputs, facts, &by_org),
+    }
+}
+
+fn group_table(
+    kind: &str,
+    groups: BTreeMap<String, OrgPlanFigures>,
+    total: &OrgPlanFigures,
+) -> TableModel {
+    let mut table = TableModel::new(
+        &format!("plans-by-{}", kind.replace(' ', "-")),
+        format!(
+            "Improvement plans by {kind}: unmet critical standards covered by an open action, and actions overdue or slipped"
+        ),
+        vec![
+            Cell::text(capitalised(kind)),
+            Cell::num("Critical standards not met"),
+            Cell::num("Covered by an open action"),
+            Cell::num("Open actions"),
+            Cell::num("Overdue"),
+            Cell::num("Slipped"),
+        ],
+    );
+    let row = |name: &str, f: &OrgPlanFigures| {
+        vec![
+            Cell::text(name),
+            Cell::num(f.critical_gaps.to_string()),
+            covered_cell(f),
+            Cell::num(f.open.to_string()),
+            Cell::num(f.overdue.to_string()),
+            Cell::num(f.slipped.to_string()),
+        ]
+    };
+    for (name, f) in &groups {
+        table.rows.push(row(name, f));
+    }
+    table.rows.push(row("England", total));
+    table
+}
+
+fn covered_cell(f: &OrgPlanFigures) -> Cell {
+    if f.critical_gaps == 0 {
+        return Cell::num("[z]");
+    }
+    Cell::share(&pct(f.covered, f.critical_gaps), f.covered)
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The organisations with overdue actions on critical standards, most first (at most ten).
+fn most_overdue(
+    inputs: &Inputs,
+    facts: &Facts,
+    by_org: &BTreeMap<String, OrgPlanFigures>,
+) -> TableModel {
+    let mut table = TableModel::new(
+        "plans-overdue",
+        "Organisations with the most overdue actions on critical standards",
+        vec![
+            Cell::text("Organisation"),
+            Cell::text("Code"),
+            Cell::text("Type"),
+            Cell::text("Region"),
+            Cell::num("Overdue on critical standards"),
+            Cell::num("Actions in the plan"),
+        ],
+    )
+    .when_empty("No action on a critical standard is overdue.");
+    let mut ranked: Vec<(&String, &OrgPlanFigures)> = by_org
+        .iter()
+        .filter(|(_, f)| f.overdue_critical > 0)
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.1.overdue_critical
+            .cmp(&a.1.overdue_critical)
+            .then(a.0.cmp(b.0))
+    });
+    for (code, f) in ranked.into_iter().take(10) {
+        let Some(org) = inputs.orgs.get(code) else {
+            continue;
+        };
+        table.rows.push(vec![
+            Cell::link(org.org_name.clone(), format!("orgs/{code}.html")),
+            Cell::text(code.clone()),
+            Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
+            Cell::text(facts.region_name(&org.region_code)),
+            Cell::num(f.overdue_critical.to_string()),
+            Cell::num(f.actions.to_string()),
+        ]);
+    }
+    table
+}
+
+/// An organisation's plan: each action this period with its standard's outcome now and in
+/// the three periods before (as the plans table recorded it), what is overdue first.
+pub fn organisation(inputs: &Inputs, org_code: &str) -> TableModel {
+    let earlier: Vec<Period> = {
+        let mut p = inputs.period;
+        (0..3)
+            .map(|_| {
+                p = p.previous();
+                p
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect()
+    };
+    let mut head = vec![
+        Cell::text("Action"),
+        Cell::text("Standard"),
+        Cell::text("Owner"),
+        Cell::text("Target"),
+        Cell::text("Status"),
+        Cell::text("Where it stands"),
+    ];
+    head.extend(earlier.iter().map(|p| Cell::text(p.to_string())));
+    head.push(Cell::text(format!("{} (this period)", inputs.period)));
+    let mut table = TableModel::new(
+        "plan",
+        "Your improvement plan, each action beside its standard's outcome",
+        head,
+    )
+    .when_empty(&format!(
+        "No improvement plan was received for {0}. If a standard is not met, send {org_code}_{0}_plan.csv or .xlsx with an action for each.",
+        inputs.period
+    ));
+    let outcome_in = |period: Period, standard: &str| {
+        inputs
+            .plans
+            .iter()
+            .find(|r| r.period == period && r.org_code == org_code && r.standard_id == standard)
+            .map_or("[x]".to_string(), |r| outcome_word(&r.outcome))
+    };
+    let mut actions: Vec<&PlanRow> = current(inputs.plans, inputs.period)
+        .filter(|r| r.org_code == org_code)
+        .collect();
+    actions.sort_by_key(|r| (r.state != PlanState::Overdue, r.action_id.clone()));
+    for a in actions {
+        let mut row = vec![
+            Cell::text(a.action_id.clone()),
+            Cell::text(a.standard_id.clone()),
+            Cell::text(action_owner(inputs, a)),
+            Cell::text(a.target_date.to_string()),
+            Cell::text(a.status.replace('_', " ")),
+            Cell::tagged(state_label(a), state_tag(a.state)),
+        ];
+        row.extend(
+            earlier
+                .iter()
+                .map(|p| Cell::text(outcome_in(*p, &a.standard_id))),
+        );
+        row.push(Cell::text(outcome_word(&a.outcome)));
+        table.rows.push(row);
+    }
+    table
+}
+
+/// The owner role as the plan gave it (from the accepted plan of this period).
+fn action_owner(inputs: &Inputs, row: &PlanRow) -> String {
+    inputs
+        .validated
+        .plans
+        .iter()
+        .filter(|p| p.org_code == row.org_code)
+        .flat_map(|p| &p.actions)
+        .find(|a| a.action_id == row.action_id)
+        .map_or(String::new(), |a| a.owner_role.clone())
+}
+
+fn state_label(row: &PlanRow) -> String {
+    let moved = match row.target_moves {
+        0 => String::new(),
+        1 => ", target moved once".to_string(),
+        n => format!(", target moved {n} times"),
+    };
+    let state = match row.state {
+        PlanState::OnTrack => "on track",
+        PlanState::Overdue => "overdue",
+        PlanState::DoneAndMet => "done, standard met",
+        PlanState::DoneButUnmet => "done, standard still not met",
+        PlanState::Cancelled => "cancelled",
+    };
+    format!("{state}{moved}")
+}
+
+fn state_tag(state: PlanState) -> &'static str {
+    match state {
+        PlanState::OnTrack => "info",
+        PlanState::Overdue | PlanState::DoneButUnmet => "not_met",
+        PlanState::DoneAndMet => "met",
+        PlanState::Cancelled => "not_applicable",
+    }
+}
+
+fn outcome_word(outcome: &str) -> String {
+    if outcome.is_empty() {
+        "no return".to_string()
+    } else {
+        outcome.replace('_', " ")
+    }
+}
