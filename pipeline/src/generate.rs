@@ -11,6 +11,8 @@ use chrono::Datelike;
 use crate::contract::{Dictionary, MeasureType};
 use crate::period::Period;
 
+mod plans;
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -343,6 +345,7 @@ pub fn generate(
         planted: Vec::new(),
     };
     let mut next_fault = 0usize;
+    let mut plan_faults = 0usize;
     let mut buffer = String::new();
     for back in (0..plan.periods).rev() {
         let mut period = plan.period;
@@ -392,6 +395,21 @@ pub fn generate(
                 dict,
                 &mut rng,
             )?;
+            if i % 4 == 1 {
+                let slot = plans::PlanSlot {
+                    org_code,
+                    period,
+                    index: plan.periods - 1 - back,
+                    periods: plan.periods,
+                    xlsx: i % 8 == 5,
+                };
+                // The first plans of the latest period carry one row fault each.
+                let fault = (back == 0 && plan.fault_rate > 0.0 && plan_faults < 4).then(|| {
+                    plan_faults += 1;
+                    plan_faults - 1
+                });
+                plans::write_plan(&mut landing, &slot, fault)?;
+            }
         }
     }
     landing.write_faults()?;

@@ -695,3 +695,84 @@ fn a_small_national_figure_is_hidden_everywhere_it_appears() {
         assert_eq!(england["orgs"], "[c]");
     }
 }
+
+/// The public report's plan tables: a group of fewer than 5 organisations with an unmet
+/// critical standard or a plan shows `[c]`, and no table hides exactly one group (which
+/// England's total would give away).
+#[test]
+fn public_plan_figures_are_under_disclosure_control() {
+    let out = tempfile::tempdir().unwrap();
+    let reports = run_samples(out.path());
+    let tables = out.path().join("2026-10/tables");
+    let csv = |name: &str| common::read_csv(&std::fs::read(tables.join(name)).unwrap());
+    let contract = contract();
+    let catalogue = baseline::run::catalogue_for(
+        &workspace().join("schemas/standards"),
+        &contract,
+        "2026-10".parse().unwrap(),
+    )
+    .unwrap();
+    let critical: std::collections::BTreeSet<String> = catalogue
+        .standards
+        .iter()
+        .filter(|s| s.standard.critical)
+        .map(|s| s.standard.id.clone())
+        .collect();
+    // Organisations counted: an unmet critical standard, or a plan this period.
+    let mut counted: std::collections::BTreeSet<String> = csv("outcomes.csv")[1..]
+        .iter()
+        .filter(|r| critical.contains(&r[2]) && contract.plan.is_gap(&r[3]))
+        .map(|r| r[1].clone())
+        .collect();
+    counted.extend(
+        csv("plans.csv")[1..]
+            .iter()
+            .filter(|r| r[0] == "2026-10")
+            .map(|r| r[1].clone()),
+    );
+    let reference = common::read_csv(
+        &std::fs::read(workspace().join("data-samples/reference/organisations.csv")).unwrap(),
+    );
+    let mut per_region: BTreeMap<String, u64> = BTreeMap::new();
+    for org in &reference[1..] {
+        if counted.contains(&org[0]) {
+            *per_region.entry(org[4].clone()).or_default() += 1;
+        }
+    }
+    let html = read(&reports.join("public.html"));
+    let table = &html[html.find(r#"<table id="plans-by-region">"#).unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let rows: Vec<Vec<String>> = table
+        .split("<tr>")
+        .skip(2)
+        .map(|r| {
+            r.split(['<', '>'])
+                .filter(|t| {
+                    !t.trim().is_empty()
+                        && !t.starts_with("th")
+                        && !t.starts_with("td")
+                        && !t.starts_with('/')
+                })
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    let mut hidden = 0;
+    for row in &rows[..rows.len() - 1] {
+        let orgs = per_region.get(&row[0]).copied().unwrap_or(0);
+        let shown = row[1] != "[c]";
+        hidden += usize::from(!shown);
+        if orgs > 0 && orgs < 5 {
+            assert!(
+                !shown,
+                "{} has {orgs} organisations but shows {row:?}",
+                row[0]
+            );
+        }
+    }
+    assert!(hidden > 0, "the samples have a small region: {rows:?}");
+    assert_ne!(
+        hidden, 1,
+        "one hidden region could be worked out from England"
+    );
+}

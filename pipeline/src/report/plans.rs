@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::Inputs;
+use super::disclosure::{Grid, SUPPRESSED, suppress};
 use super::facts::Facts;
-use super::model::{Cell, TableModel};
+use super::model::{Cell, TableModel, count_and_pct};
 use crate::aggregate::plans::{PlanRow, PlanState};
 use crate::format::pct;
 use crate::period::Period;
@@ -28,6 +29,8 @@ pub struct PlansSection {
 /// actions this period by state and whether their target has moved.
 #[derive(Debug, Default, Clone)]
 struct OrgPlanFigures {
+    /// Organisations with a critical standard not met or a plan: what disclosure counts.
+    orgs: u64,
     critical_gaps: u64,
     covered: u64,
     open: u64,
@@ -39,6 +42,7 @@ struct OrgPlanFigures {
 
 impl OrgPlanFigures {
     fn add(&mut self, other: &OrgPlanFigures) {
+        self.orgs += other.orgs;
         self.critical_gaps += other.critical_gaps;
         self.covered += other.covered;
         self.open += other.open;
@@ -87,6 +91,9 @@ fn figures_by_org(inputs: &Inputs) -> BTreeMap<String, OrgPlanFigures> {
             f.overdue_critical += u64::from(critical.contains(a.standard_id.as_str()));
         }
     }
+    for f in by_org.values_mut() {
+        f.orgs = u64::from(f.critical_gaps > 0 || f.actions > 0);
+    }
     by_org
 }
 
@@ -106,30 +113,77 @@ pub fn national(inputs: &Inputs, facts: &Facts) -> PlansSection {
             total.slipped
         )
     };
-    let group = |kind: &str, key: &dyn Fn(&crate::contract::Organisation) -> String| {
-        let mut groups: BTreeMap<String, OrgPlanFigures> = BTreeMap::new();
-        for (code, f) in &by_org {
-            if let Some(org) = inputs.orgs.get(code) {
-                groups.entry(key(org)).or_default().add(f);
-            }
-        }
-        group_table(kind, groups, &total)
-    };
     let types = &inputs.contract.dictionary.org_types;
+    let region = |o: &crate::contract::Organisation| facts.region_name(&o.region_code).clone();
+    let org_type = |o: &crate::contract::Organisation| types.label(&o.org_type).to_string();
     PlansSection {
         coverage,
-        by_region: group("region", &|o| facts.region_name(&o.region_code).clone()),
-        by_type: group("organisation type", &|o| {
-            types.label(&o.org_type).to_string()
-        }),
+        by_region: group_table("region", grouped(inputs, &by_org, &region), &total, None),
+        by_type: group_table(
+            "organisation type",
+            grouped(inputs, &by_org, &org_type),
+            &total,
+            None,
+        ),
         most_overdue: most_overdue(inputs, facts, &by_org),
     }
 }
 
+/// The public report's plan figures: the same by region and by type, a group of fewer
+/// organisations with an unmet critical standard than the disclosure threshold shown as `[c]`
+/// (with the next smallest where one hidden figure could be recovered from England's).
+#[derive(Debug, Serialize)]
+pub struct PublicPlans {
+    pub by_region: TableModel,
+    pub by_type: TableModel,
+}
+
+pub fn public(inputs: &Inputs, facts: &Facts) -> PublicPlans {
+    let by_org = figures_by_org(inputs);
+    let mut total = OrgPlanFigures::default();
+    by_org.values().for_each(|f| total.add(f));
+    let min_group = inputs.contract.dictionary.min_group;
+    let types = &inputs.contract.dictionary.org_types;
+    let region = |o: &crate::contract::Organisation| facts.region_name(&o.region_code).clone();
+    let org_type = |o: &crate::contract::Organisation| types.label(&o.org_type).to_string();
+    PublicPlans {
+        by_region: group_table(
+            "region",
+            grouped(inputs, &by_org, &region),
+            &total,
+            Some(min_group),
+        ),
+        by_type: group_table(
+            "organisation type",
+            grouped(inputs, &by_org, &org_type),
+            &total,
+            Some(min_group),
+        ),
+    }
+}
+
+/// The organisations' figures summed by the group `key` names.
+fn grouped(
+    inputs: &Inputs,
+    by_org: &BTreeMap<String, OrgPlanFigures>,
+    key: &dyn Fn(&crate::contract::Organisation) -> String,
+) -> BTreeMap<String, OrgPlanFigures> {
+    let mut groups: BTreeMap<String, OrgPlanFigures> = BTreeMap::new();
+    for (code, f) in by_org {
+        if let Some(org) = inputs.orgs.get(code) {
+            groups.entry(key(org)).or_default().add(f);
+        }
+    }
+    groups
+}
+
+/// A group's row per group, then England's; with `min_group`, the rows disclosure control
+/// hides show `[c]` in every figure.
 fn group_table(
     kind: &str,
     groups: BTreeMap<String, OrgPlanFigures>,
     total: &OrgPlanFigures,
+    min_group: Option<u64>,
 ) -> TableModel {
     let mut table = TableModel::new(
         &format!("plans-by-{}", kind.replace(' ', "-")),
@@ -145,7 +199,28 @@ fn group_table(
             Cell::num("Slipped"),
         ],
     );
-    let row = |name: &str, f: &OrgPlanFigures| {
+    let hidden: Vec<bool> = match min_group {
+        None => vec![false; groups.len() + 1],
+        Some(min_group) => {
+            let grid = Grid {
+                sizes: groups
+                    .values()
+                    .chain([total])
+                    .map(|f| vec![f.orgs])
+                    .collect(),
+                min_group,
+                row_totals: false,
+                column_totals: true,
+            };
+            suppress(&grid).into_iter().map(|r| r[0]).collect()
+        }
+    };
+    let row = |name: &str, f: &OrgPlanFigures, hide: bool| {
+        if hide {
+            let mut cells = vec![Cell::text(name)];
+            cells.extend((0..5).map(|_| Cell::num(SUPPRESSED)));
+            return cells;
+        }
         vec![
             Cell::text(name),
             Cell::num(f.critical_gaps.to_string()),
@@ -155,10 +230,10 @@ fn group_table(
             Cell::num(f.slipped.to_string()),
         ]
     };
-    for (name, f) in &groups {
-        table.rows.push(row(name, f));
+    for (i, (name, f)) in groups.iter().enumerate() {
+        table.rows.push(row(name, f, hidden[i]));
     }
-    table.rows.push(row("England", total));
+    table.rows.push(row("England", total, hidden[groups.len()]));
     table
 }
 
@@ -166,7 +241,7 @@ fn covered_cell(f: &OrgPlanFigures) -> Cell {
     if f.critical_gaps == 0 {
         return Cell::num("[z]");
     }
-    Cell::share(&pct(f.covered, f.critical_gaps), f.covered)
+    Cell::num(count_and_pct(f.covered, f.critical_gaps))
 }
 
 fn capitalised(text: &str) -> String {

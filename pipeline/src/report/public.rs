@@ -39,6 +39,7 @@ pub struct Public {
     /// Set when this release replaces one published earlier for the period.
     pub revision: Option<Revision>,
     pub release: Release,
+    pub plans: super::plans::PublicPlans,
 }
 
 /// The release as a statistical release states it: its pre-announced date, when its returns
@@ -134,6 +135,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
         min_group: inputs.contract.dictionary.min_group,
         revision: revision(inputs),
         release: release(inputs),
+        plans: super::plans::public(inputs, facts),
         page,
     };
     let files = files
