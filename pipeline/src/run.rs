@@ -277,10 +277,8 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let (plan_rows, plan_warning) = review_plans(config, &mut validated, &assessment).await;
 
     let (history, mut warnings) = load_history(&config.out, period).await;
-    let now = Snapshot::of_run(&validated, &assessment);
-    let (changes, unreadable) = what_changed(&config.out, period, &now).await;
-    warnings.extend(unreadable);
-    warnings.extend(plan_warning);
+    let (changes, unreadable) = what_changed(&config.out, period, &validated, &assessment).await;
+    warnings.extend(unreadable.into_iter().chain(plan_warning));
     let mut figures = aggregate_period(
         config,
         &catalogue,
@@ -293,10 +291,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
 
     let mut figure_tables = std::mem::take(&mut figures.tables);
     figure_tables.push(("changes", changes::changes_table(period, &changes)));
-    figure_tables.push((
-        "plans",
-        plans::plans_table(&plan_rows.earlier, &plan_rows.current),
-    ));
+    figure_tables.push(("plans", plan_rows.table()));
     let tables = Tables::of(
         config,
         &validated,
@@ -347,13 +342,37 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         unrecognised: listing.unrecognised.len(),
         changes: &changes,
     };
-    let mut summary = summarise(config, judged, &catalogue, warnings);
+    let summary = summarise(config, judged, &catalogue, warnings);
+    let summary = publish_run(
+        config, &staged, &listing, judged, &catalogue, summary, &timings,
+    )
+    .await?;
+    Ok(RunOutput {
+        validated,
+        assessment,
+        gaps: figures.gaps,
+        summary,
+    })
+}
+
+/// Writes the manifest last into the staged run and publishes it; gives the summary with
+/// where readers find the outputs (the link on local disk, the pointer's folder on object
+/// storage).
+async fn publish_run(
+    config: &RunConfig,
+    staged: &publish::Staged,
+    listing: &Listing,
+    judged: Judged<'_>,
+    catalogue: &Catalogue,
+    mut summary: RunSummary,
+    timings: &Timings,
+) -> Result<RunSummary, RunError> {
     let manifest = manifest::Manifest::new(
         provenance(config),
-        &listing,
-        &validated,
-        &assessment,
-        &catalogue,
+        listing,
+        judged.validated,
+        judged.assessment,
+        catalogue,
         &summary.counts,
         &timings.laps,
     );
@@ -362,16 +381,11 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         .write("manifest.json", manifest.to_json())
         .await?;
     crash::at(config.crash_at, CrashPoint::Publish);
-    publish::publish(&config.out, &staged, config.crash_at).await?;
-    // Where readers find it: the link on local disk, the pointer's folder on object storage.
+    publish::publish(&config.out, staged, config.crash_at).await?;
+    let period = judged.validated.period;
     summary.output = config.out.join(&period.to_string()).display().to_string();
     tracing::info!(output = %summary.output, "published");
-    Ok(RunOutput {
-        validated,
-        assessment,
-        gaps: figures.gaps,
-        summary,
-    })
+    Ok(summary)
 }
 
 /// What the manifest records of the run's configuration.
@@ -553,6 +567,11 @@ struct PlanRows {
 }
 
 impl PlanRows {
+    /// `tables/plans.csv`.
+    fn table(&self) -> crate::table::Table {
+        plans::plans_table(&self.earlier, &self.current)
+    }
+
     /// Every row up to this period, earlier periods first.
     fn all(&self) -> Vec<plans::PlanRow> {
         let period = self.current.first().map(|r| r.period);
@@ -586,8 +605,10 @@ async fn read_plan_rows(out: &Location, period: Period) -> Result<Vec<plans::Pla
 async fn what_changed(
     out: &Location,
     period: Period,
-    now: &Snapshot,
+    validated: &Validated,
+    assessment: &Assessment,
 ) -> (Vec<changes::Change>, Vec<String>) {
+    let now = &Snapshot::of_run(validated, assessment);
     let published: Vec<String> = out.folders().await.unwrap_or_default();
     let (mut found, mut warnings) = (Vec::new(), Vec::new());
     for (when, against) in [
@@ -818,8 +839,8 @@ async fn write_table(
     Ok(())
 }
 
-/// The closing summary of a run.
 /// What a run decided, for its summary.
+#[derive(Clone, Copy)]
 struct Judged<'a> {
     validated: &'a Validated,
     assessment: &'a Assessment,

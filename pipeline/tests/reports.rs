@@ -554,11 +554,19 @@ fn the_reports_open_cleanly_in_a_headless_browser() {
     let hostile_page = hostile
         .path()
         .join(format!("out/2026-10/reports/orgs/{hostile_org}.html"));
+    // An organisation with an improvement plan, as the plans table names it.
+    let plans =
+        common::read_csv(&std::fs::read(out.path().join("2026-10/tables/plans.csv")).unwrap());
+    let with_plan = &plans
+        .iter()
+        .find(|r| r[0] == "2026-10")
+        .expect("the samples have plans")[1];
     let pages = [
         reports.join("national.html"),
         reports.join("public.html"),
         reports.join(&org_page),
         hostile_page,
+        reports.join(format!("orgs/{with_plan}.html")),
     ];
     let output = std::process::Command::new("node")
         .arg(workspace().join("ci/browser-check.js"))

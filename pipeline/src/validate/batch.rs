@@ -611,21 +611,8 @@ impl<'b, 'a> Judging<'b, 'a> {
             let Some(used) = group.pop() else {
                 continue;
             };
-            for c in &group {
-                let site = Site {
-                    file: c.loaded.entry.key.clone(),
-                    org_code: org_code.clone(),
-                };
-                self.issues.file(
-                    &site,
-                    Code::Superseded,
-                    format!(
-                        "this inventory was replaced by {}, written later; it is not used",
-                        used.loaded.entry.key
-                    ),
-                );
-                self.record(&c.loaded, Disposition::Superseded);
-            }
+            let older = group.iter().map(|c| &c.loaded);
+            self.supersede(&org_code, older, &used.loaded.entry.key, "inventory");
             self.record(&used.loaded, Disposition::Accepted);
             accepted.insert(
                 org_code.clone(),
@@ -780,6 +767,29 @@ impl<'b, 'a> Judging<'b, 'a> {
                 })
                 .collect(),
             files: self.records.into_values().collect(),
+        }
+    }
+
+    /// `superseded` for each of `older`, replaced by the file `used` of the same kind (`what`:
+    /// an inventory or a plan), written later.
+    pub(super) fn supersede<'f>(
+        &mut self,
+        org_code: &str,
+        older: impl Iterator<Item = &'f Loaded>,
+        used: &str,
+        what: &str,
+    ) {
+        for f in older {
+            let site = Site {
+                file: f.entry.key.clone(),
+                org_code: org_code.to_string(),
+            };
+            self.issues.file(
+                &site,
+                Code::Superseded,
+                format!("this {what} was replaced by {used}, written later; it is not used"),
+            );
+            self.record(f, Disposition::Superseded);
         }
     }
 

@@ -362,21 +362,8 @@ impl Judging<'_, '_> {
             let Some(used) = group.pop() else {
                 continue;
             };
-            for c in &group {
-                let site = Site {
-                    file: c.loaded.entry.key.clone(),
-                    org_code: org_code.clone(),
-                };
-                self.issues.file(
-                    &site,
-                    Code::Superseded,
-                    format!(
-                        "this plan was replaced by {}, written later; it is not used",
-                        used.loaded.entry.key
-                    ),
-                );
-                self.record(&c.loaded, Disposition::Superseded);
-            }
+            let older = group.iter().map(|c| &c.loaded);
+            self.supersede(&org_code, older, &used.loaded.entry.key, "plan");
             self.record(&used.loaded, Disposition::Accepted);
             accepted.push(AcceptedPlan {
                 file: used.loaded.entry.key.clone(),
