@@ -68,6 +68,11 @@ fn figures_by_org(inputs: &Inputs) -> BTreeMap<String, OrgPlanFigures> {
         .map(|s| s.standard.id.as_str())
         .collect();
     let actions: Vec<&PlanRow> = current(inputs.plans, inputs.period).collect();
+    let open: BTreeSet<(&str, &str)> = actions
+        .iter()
+        .filter(|a| spec.is_open(&a.status))
+        .map(|a| (a.org_code.as_str(), a.standard_id.as_str()))
+        .collect();
     let mut by_org: BTreeMap<String, OrgPlanFigures> = BTreeMap::new();
     for o in &inputs.assessment.outcomes {
         if !critical.contains(o.standard_id.as_str()) || !spec.is_gap(o.outcome.as_str()) {
@@ -75,9 +80,7 @@ fn figures_by_org(inputs: &Inputs) -> BTreeMap<String, OrgPlanFigures> {
         }
         let f = by_org.entry(o.org_code.clone()).or_default();
         f.critical_gaps += 1;
-        let covered = actions.iter().any(|a| {
-            a.org_code == o.org_code && a.standard_id == o.standard_id && spec.is_open(&a.status)
-        });
+        let covered = open.contains(&(o.org_code.as_str(), o.standard_id.as_str()));
         f.covered += u64::from(covered);
     }
     for a in actions {
@@ -330,15 +333,20 @@ pub fn organisation(inputs: &Inputs, org_code: &str) -> TableModel {
         "No improvement plan was received for {0}. If a standard is not met, send {org_code}_{0}_plan.csv or .xlsx with an action for each.",
         inputs.period
     ));
+    let own: Vec<&PlanRow> = inputs
+        .plans
+        .iter()
+        .filter(|r| r.org_code == org_code)
+        .collect();
     let outcome_in = |period: Period, standard: &str| {
-        inputs
-            .plans
-            .iter()
-            .find(|r| r.period == period && r.org_code == org_code && r.standard_id == standard)
+        own.iter()
+            .find(|r| r.period == period && r.standard_id == standard)
             .map_or("[x]".to_string(), |r| outcome_word(&r.outcome))
     };
-    let mut actions: Vec<&PlanRow> = current(inputs.plans, inputs.period)
-        .filter(|r| r.org_code == org_code)
+    let mut actions: Vec<&PlanRow> = own
+        .iter()
+        .copied()
+        .filter(|r| r.period == inputs.period)
         .collect();
     actions.sort_by_key(|r| (r.state != PlanState::Overdue, r.action_id.clone()));
     for a in actions {
@@ -363,11 +371,13 @@ pub fn organisation(inputs: &Inputs, org_code: &str) -> TableModel {
 
 /// The owner role as the plan gave it (from the accepted plan of this period).
 fn action_owner(inputs: &Inputs, row: &PlanRow) -> String {
-    inputs
-        .validated
-        .plans
-        .iter()
-        .filter(|p| p.org_code == row.org_code)
+    // One plan per organisation, sorted by organisation code.
+    let plans = &inputs.validated.plans;
+    plans
+        .binary_search_by(|p| p.org_code.cmp(&row.org_code))
+        .ok()
+        .map(|i| &plans[i])
+        .into_iter()
         .flat_map(|p| &p.actions)
         .find(|a| a.action_id == row.action_id)
         .map_or(String::new(), |a| a.owner_role.clone())

@@ -216,7 +216,7 @@ pub(super) struct Judging<'b, 'a> {
     inventory_owner: HashMap<String, (String, String)>,
     /// Inventories found byte-equal to another organisation's, with that file.
     suspect: BTreeMap<String, String>,
-    pool: rayon::ThreadPool,
+    pub(super) pool: rayon::ThreadPool,
 }
 
 impl Batch<'_> {

@@ -310,11 +310,24 @@ impl Judging<'_, '_> {
     ) -> BTreeMap<String, Vec<PlanCandidate>> {
         let mut candidates: BTreeMap<String, Vec<PlanCandidate>> = BTreeMap::new();
         let (contract, limits) = (self.batch.contract, self.batch.limits);
-        for f in plans {
+        // Parsing (a workbook's above all) is the costly part: on every core, as for returns.
+        let parsed: Vec<_> = self.pool.install(|| {
+            use rayon::prelude::*;
+            plans
+                .into_par_iter()
+                .map(|f| {
+                    let rows = match f.name.kind {
+                        FileKind::Plan(format) => {
+                            read_plan(format, &f.bytes, &contract.plan, &limits)
+                        }
+                        _ => unreachable!("plans only"),
+                    };
+                    (f, rows)
+                })
+                .collect()
+        });
+        for (f, rows) in parsed {
             let site = Site::of(&f);
-            let FileKind::Plan(format) = f.name.kind else {
-                continue;
-            };
             let Some(org) = self.batch.orgs.get(&f.name.org_code) else {
                 self.issues.file(
                     &site,
@@ -329,7 +342,7 @@ impl Judging<'_, '_> {
                 period: self.batch.period,
                 standards: Some(self.batch.standards),
             };
-            let actions = match read_plan(format, &f.bytes, &contract.plan, &limits) {
+            let actions = match rows {
                 Err(fault) => {
                     self.issues.file(&site, fault.code, fault.message);
                     None
