@@ -291,7 +291,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
 
     let mut figure_tables = std::mem::take(&mut figures.tables);
     figure_tables.push(("changes", changes::changes_table(period, &changes)));
-    figure_tables.push(("plans", plan_rows.table()));
+    figure_tables.push(("plans", plans::plans_table(&plan_rows)));
     let tables = Tables::of(
         config,
         &validated,
@@ -312,7 +312,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         changes: &changes,
         today: config.now.date_naive(),
         tables: &tables.all(),
-        plans: &plan_rows.all(),
+        plans: &plan_rows,
     })?;
     tracing::info!(files = reports.len(), "rendered the reports");
     timings.lap("render");
@@ -531,7 +531,7 @@ async fn review_plans(
     config: &RunConfig,
     validated: &mut Validated,
     assessment: &Assessment,
-) -> (PlanRows, Option<String>) {
+) -> (Vec<plans::PlanRow>, Option<String>) {
     let previous = assessment.period.previous();
     let (earlier, warning) = match read_plan_rows(&config.out, previous).await {
         Ok(rows) => (rows, None),
@@ -557,31 +557,7 @@ async fn review_plans(
     validated
         .issues
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    (PlanRows { earlier, current }, warning)
-}
-
-/// The plan rows of the periods before this one, and this period's.
-struct PlanRows {
-    earlier: Vec<plans::PlanRow>,
-    current: Vec<plans::PlanRow>,
-}
-
-impl PlanRows {
-    /// `tables/plans.csv`.
-    fn table(&self) -> crate::table::Table {
-        plans::plans_table(&self.earlier, &self.current)
-    }
-
-    /// Every row up to this period, earlier periods first.
-    fn all(&self) -> Vec<plans::PlanRow> {
-        let period = self.current.first().map(|r| r.period);
-        self.earlier
-            .iter()
-            .filter(|r| period.is_none_or(|p| r.period < p))
-            .chain(&self.current)
-            .cloned()
-            .collect()
-    }
+    (plans::up_to(&earlier, &current), warning)
 }
 
 /// The rows of `period`'s published plans table; none when the period was never published or

@@ -242,15 +242,10 @@ fn uncovered_gaps(
     }
 }
 
-/// `tables/plans.csv`: the rows of the periods before this one, then this period's, each
-/// sorted by organisation and action.
-pub fn plans_table(earlier: &[PlanRow], current: &[PlanRow]) -> Table {
-    let period = current.first().map(|r| r.period);
-    let mut rows: Vec<&PlanRow> = earlier
-        .iter()
-        .filter(|r| period.is_none_or(|p| r.period < p))
-        .chain(current)
-        .collect();
+/// `tables/plans.csv`: every row up to this period (see [`up_to`]), sorted by period,
+/// organisation and action.
+pub fn plans_table(rows: &[PlanRow]) -> Table {
+    let mut rows: Vec<&PlanRow> = rows.iter().collect();
     rows.sort_by(|a, b| {
         (a.period, &a.org_code, &a.action_id).cmp(&(b.period, &b.org_code, &b.action_id))
     });
@@ -274,6 +269,18 @@ pub fn plans_table(earlier: &[PlanRow], current: &[PlanRow]) -> Table {
             })
             .collect(),
     }
+}
+
+/// The rows of the periods before this period's `current` rows, then those rows: a rerun of
+/// a period replaces its rows from an earlier run.
+pub fn up_to(earlier: &[PlanRow], current: &[PlanRow]) -> Vec<PlanRow> {
+    let period = current.first().map(|r| r.period);
+    earlier
+        .iter()
+        .filter(|r| period.is_none_or(|p| r.period < p))
+        .chain(current)
+        .cloned()
+        .collect()
 }
 
 /// The rows of a published `tables/plans.csv`, as [`plans_table`] wrote them.

@@ -102,8 +102,7 @@ fn figures_by_org(inputs: &Inputs) -> BTreeMap<String, OrgPlanFigures> {
 
 pub fn national(inputs: &Inputs, facts: &Facts) -> PlansSection {
     let by_org = figures_by_org(inputs);
-    let mut total = OrgPlanFigures::default();
-    by_org.values().for_each(|f| total.add(f));
+    let total = total_of(&by_org);
     let coverage = if total.critical_gaps == 0 {
         "No organisation that made a return fell short of a critical standard.".to_string()
     } else {
@@ -116,18 +115,11 @@ pub fn national(inputs: &Inputs, facts: &Facts) -> PlansSection {
             total.slipped
         )
     };
-    let types = &inputs.contract.dictionary.org_types;
-    let region = |o: &crate::contract::Organisation| facts.region_name(&o.region_code).clone();
-    let org_type = |o: &crate::contract::Organisation| types.label(&o.org_type).to_string();
+    let groups = by_group(inputs, facts, &by_org, None);
     PlansSection {
         coverage,
-        by_region: group_table("region", grouped(inputs, &by_org, &region), &total, None),
-        by_type: group_table(
-            "organisation type",
-            grouped(inputs, &by_org, &org_type),
-            &total,
-            None,
-        ),
+        by_region: groups.by_region,
+        by_type: groups.by_type,
         most_overdue: most_overdue(inputs, facts, &by_org),
     }
 }
@@ -142,25 +134,39 @@ pub struct PublicPlans {
 }
 
 pub fn public(inputs: &Inputs, facts: &Facts) -> PublicPlans {
-    let by_org = figures_by_org(inputs);
+    let min_group = inputs.contract.dictionary.min_group;
+    by_group(inputs, facts, &figures_by_org(inputs), Some(min_group))
+}
+
+fn total_of(by_org: &BTreeMap<String, OrgPlanFigures>) -> OrgPlanFigures {
     let mut total = OrgPlanFigures::default();
     by_org.values().for_each(|f| total.add(f));
-    let min_group = inputs.contract.dictionary.min_group;
+    total
+}
+
+/// The tables by region and by type, with disclosure control when `min_group` is given.
+fn by_group(
+    inputs: &Inputs,
+    facts: &Facts,
+    by_org: &BTreeMap<String, OrgPlanFigures>,
+    min_group: Option<u64>,
+) -> PublicPlans {
+    let total = total_of(by_org);
     let types = &inputs.contract.dictionary.org_types;
     let region = |o: &crate::contract::Organisation| facts.region_name(&o.region_code).clone();
     let org_type = |o: &crate::contract::Organisation| types.label(&o.org_type).to_string();
     PublicPlans {
         by_region: group_table(
             "region",
-            grouped(inputs, &by_org, &region),
+            grouped(inputs, by_org, &region),
             &total,
-            Some(min_group),
+            min_group,
         ),
         by_type: group_table(
             "organisation type",
-            grouped(inputs, &by_org, &org_type),
+            grouped(inputs, by_org, &org_type),
             &total,
-            Some(min_group),
+            min_group,
         ),
     }
 }
