@@ -107,8 +107,9 @@ pub fn national(inputs: &Inputs, facts: &Facts) -> PlansSection {
         "No organisation that made a return fell short of a critical standard.".to_string()
     } else {
         format!(
-            "Of the {} critical standards not met by an organisation (partially met, not met or not assessed), {} ({}%) are covered by an open action in the organisation's improvement plan; {} actions are overdue and {} open actions have had their target date moved later.",
+            "Of the {} critical standards not met by an organisation ({}), {} ({}%) are covered by an open action in the organisation's improvement plan; {} actions are overdue and {} open actions have had their target date moved later.",
             total.critical_gaps,
+            gap_words(&inputs.contract.plan.rules.gap_outcomes),
             total.covered,
             pct(total.covered, total.critical_gaps),
             total.overdue,
@@ -419,5 +420,14 @@ fn outcome_word(outcome: &str) -> String {
         "no return".to_string()
     } else {
         outcome.replace('_', " ")
+    }
+}
+
+/// The outcomes that count as gaps, as words: `partially met, not met or not assessed`.
+fn gap_words(outcomes: &[String]) -> String {
+    let words: Vec<String> = outcomes.iter().map(|o| o.replace('_', " ")).collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.join(""),
     }
 }
