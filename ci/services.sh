@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts and stops the services the tests need, on 127.0.0.1 only, sending nothing off the
 # machine: Azurite (Azure Blob Storage emulator) from npm, and Debian's Chromium for the report
-# tests, driven by playwright-core from npm. Sourced by ci/test.
+# tests, driven by playwright-core from npm. Also installs compliance-trestle from PyPI (in a
+# virtual environment of its own) to validate the OSCAL exports. Sourced by ci/test.
 #
 #   start_services   installs what is missing, starts it, exports its address
 #   stop_services    stops what start_services started
@@ -10,6 +11,7 @@ BASELINE_TOOLS="${BASELINE_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/baseline-tools
 AZURITE_VERSION=3.35.0
 STORAGE_BLOB_VERSION=12.28.0
 PLAYWRIGHT_CORE_VERSION=1.64.1
+TRESTLE_VERSION=5.2.0
 SERVICE_PIDS=()
 SERVICE_DIRS=()
 
@@ -67,9 +69,21 @@ install_chromium() {
   export BASELINE_CHROMIUM=/usr/bin/chromium
 }
 
+# compliance-trestle, the OSCAL validator, in a virtual environment under $BASELINE_TOOLS.
+install_trestle() {
+  local venv="$BASELINE_TOOLS/trestle-$TRESTLE_VERSION"
+  if [ ! -x "$venv/bin/trestle" ]; then
+    echo "ci: installing compliance-trestle==$TRESTLE_VERSION into $venv" >&2
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "compliance-trestle==$TRESTLE_VERSION" >&2
+  fi
+  export BASELINE_TRESTLE="$venv/bin/trestle"
+}
+
 start_services() {
   start_azurite
   install_chromium
+  install_trestle
   export BASELINE_NODE_PATH="$BASELINE_TOOLS/node_modules"
 }
 

@@ -299,7 +299,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         &figures.gaps,
         figure_tables,
     );
-    let reports = report::render_all(&report::Inputs {
+    let inputs = report::Inputs {
         period,
         contract: &config.contract,
         orgs: &config.orgs,
@@ -313,8 +313,20 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         today: config.now.date_naive(),
         tables: &tables.all(),
         plans: &plan_rows,
-    })?;
-    tracing::info!(files = reports.len(), "rendered the reports");
+    };
+    let under = |folder: &'static str| {
+        move |(path, bytes): (String, Vec<u8>)| (format!("{folder}/{path}"), bytes)
+    };
+    let mut reports: Vec<_> = report::render_all(&inputs)?
+        .into_iter()
+        .map(under("reports"))
+        .collect();
+    reports.extend(
+        report::oscal::documents(&inputs)?
+            .into_iter()
+            .map(under("exports/oscal")),
+    );
+    tracing::info!(files = reports.len(), "rendered the reports and exports");
     timings.lap("render");
     crash::at(config.crash_at, CrashPoint::Render);
 
@@ -751,11 +763,12 @@ async fn write_outputs(
         dir.write(FIGURES, json).await?;
     }
     crash::at(config.crash_at, CrashPoint::Write);
-    // Reports: thousands of small files, written a few at a time.
-    futures::stream::iter(reports.into_iter().map(|(path, bytes)| {
-        let path = format!("reports/{path}");
-        async move { dir.write(&path, bytes).await }
-    }))
+    // Reports and exports: thousands of small files, written a few at a time.
+    futures::stream::iter(
+        reports
+            .into_iter()
+            .map(|(path, bytes)| async move { dir.write(&path, bytes).await }),
+    )
     .buffer_unordered(config.concurrency.max(1))
     .try_collect::<Vec<()>>()
     .await?;

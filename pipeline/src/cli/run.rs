@@ -208,5 +208,6 @@ fn print_summary(s: &RunSummary) {
     );
     println!("  reports/orgs/           one page of feedback per organisation");
     println!("  reports/analyst.xlsx    every table as a sheet");
+    println!("  exports/oscal/          OSCAL catalog, assessment results and plans (POA&M)");
     println!("  manifest.json, tables/ (CSV and Parquet), validation/issues.csv, quarantine/");
 }

@@ -12,6 +12,7 @@ mod facts;
 pub mod model;
 mod national;
 mod org;
+pub mod oscal;
 mod plans;
 pub mod public;
 pub mod svg;
@@ -58,6 +59,8 @@ pub enum ReportError {
     },
     #[error("the analyst workbook could not be written: {0}")]
     Workbook(#[from] rust_xlsxwriter::XlsxError),
+    #[error("an OSCAL export could not be serialised: {0}")]
+    Export(serde_json::Error),
 }
 
 /// Everything the reports are drawn from.
@@ -174,6 +177,18 @@ pub fn render_all(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError
     Ok(files)
 }
 
+/// Where each organisation's rows are in the assessment's outcomes (sorted by organisation).
+fn outcome_ranges(assessment: &Assessment) -> HashMap<&str, std::ops::Range<usize>> {
+    let mut outcomes: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
+    for (i, o) in assessment.outcomes.iter().enumerate() {
+        outcomes
+            .entry(o.org_code.as_str())
+            .and_modify(|r| r.end = i + 1)
+            .or_insert(i..i + 1);
+    }
+    outcomes
+}
+
 /// One page per organisation of the reference table, rendered in parallel.
 fn org_pages(
     inputs: &Inputs,
@@ -181,13 +196,7 @@ fn org_pages(
     page: &(dyn Fn(String, Classification, &'static str) -> Page + Sync),
 ) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let peers = org::Peers::of(inputs);
-    let mut outcomes: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
-    for (i, o) in inputs.assessment.outcomes.iter().enumerate() {
-        outcomes
-            .entry(o.org_code.as_str())
-            .and_modify(|r| r.end = i + 1)
-            .or_insert(i..i + 1);
-    }
+    let outcomes = outcome_ranges(inputs.assessment);
     let mut issues: HashMap<&str, Vec<&Issue>> = HashMap::new();
     for issue in &inputs.validated.issues {
         issues
