@@ -588,6 +588,35 @@ async fn read_plan_rows(out: &Location, period: Period) -> Result<Vec<plans::Pla
     }
 }
 
+/// What was last published for an organisation before `period`, for its plan template: that
+/// period, the organisation's outcomes as (standard_id, outcome), and the plans table's rows;
+/// `None` when no earlier period was published.
+pub async fn published_for_plan(
+    out: &Location,
+    org_code: &str,
+    period: Period,
+) -> Result<Option<(Period, Vec<(String, String)>, Vec<plans::PlanRow>)>, String> {
+    let shown = |e: StorageError| format!("{:#}", anyhow::Error::new(e));
+    let folders = out.folders().await.map_err(shown)?;
+    let Some(last) = folders
+        .iter()
+        .filter_map(|f| f.parse::<Period>().ok())
+        .filter(|p| *p < period)
+        .max()
+    else {
+        return Ok(None);
+    };
+    let run = publish::resolve(out, last).await.map_err(shown)?;
+    let outcomes = run.read("tables/outcomes.csv").await.map_err(shown)?;
+    let columns = ["org_code", "standard_id", "outcome"];
+    let outcomes = changes::csv_rows(&outcomes, &columns)?
+        .into_iter()
+        .filter(|r| r[0] == org_code)
+        .map(|r| (r[1].clone(), r[2].clone()))
+        .collect();
+    Ok(Some((last, outcomes, read_plan_rows(out, last).await?)))
+}
+
 /// What changed since the run of `period` published before this one, and since the previous
 /// period's run; a published run that cannot be read is a warning, never a failure.
 async fn what_changed(

@@ -508,3 +508,119 @@ fn validate_checks_an_improvement_plan() {
     assert_eq!(issues[0]["code"], "plan_unknown_standard");
     assert_eq!(issues[0]["line"], 2);
 }
+
+/// The plan template starts from the last published period: the organisation's open actions
+/// as its plan gave them, then each gap no open action covers, left for it to complete.
+#[test]
+fn plan_template_starts_from_the_last_published_plan_and_gaps() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let samples = common::workspace().join("data-samples");
+    let (landing, reference) = (
+        samples.join("landing"),
+        samples.join("reference/organisations.csv"),
+    );
+    let args = [
+        "run",
+        "--period",
+        "2026-09",
+        "--out",
+        "out",
+        "--input",
+        landing.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+    ];
+    assert!(baseline(&args, dir.path()).status.success());
+    let table = |name: &str| {
+        common::read_csv(
+            &std::fs::read(dir.path().join(format!("out/2026-09/tables/{name}.csv"))).unwrap(),
+        )
+    };
+    let contract = common::contract();
+    let (plans, outcomes) = (table("plans"), table("outcomes"));
+    let column = |rows: &[Vec<String>], name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let (org, action, standard, status) = (
+        column(&plans, "org_code"),
+        column(&plans, "action_id"),
+        column(&plans, "standard_id"),
+        column(&plans, "status"),
+    );
+    let open: Vec<&Vec<String>> = plans[1..]
+        .iter()
+        .filter(|r| contract.plan.is_open(&r[status]))
+        .collect();
+    let code = open.first().expect("the samples have open actions")[org].clone();
+    let open: Vec<(String, String)> = open
+        .iter()
+        .filter(|r| r[org] == code)
+        .map(|r| (r[action].clone(), r[standard].clone()))
+        .collect();
+    let (o_org, o_standard, o_outcome) = (
+        column(&outcomes, "org_code"),
+        column(&outcomes, "standard_id"),
+        column(&outcomes, "outcome"),
+    );
+    let gaps: Vec<(String, String)> = outcomes[1..]
+        .iter()
+        .filter(|r| r[o_org] == code && contract.plan.is_gap(&r[o_outcome]))
+        .filter(|r| !open.iter().any(|(_, s)| *s == r[o_standard]))
+        .map(|r| (String::new(), r[o_standard].clone()))
+        .collect();
+    assert!(!gaps.is_empty(), "{code} has an uncovered gap to plan for");
+
+    let made = baseline(
+        &[
+            "template", "--plan", "--org", &code, "--period", "2026-10", "--out", "out",
+        ],
+        dir.path(),
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let path = dir.path().join(format!("{code}_2026-10_plan.xlsx"));
+    let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = workbook.worksheet_range(&contract.plan.sheet).unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(Data::to_string).collect())
+        .collect();
+    let names: Vec<&str> = contract
+        .plan
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(rows[0][..names.len()], names[..]);
+    let started: Vec<(String, String)> = rows[1..]
+        .iter()
+        .map(|r| (r[2].clone(), r[3].clone()))
+        .collect();
+    assert_eq!(started, [open.clone(), gaps.clone()].concat());
+
+    // Its open actions are a valid plan as they stand; each gap row waits for its action.
+    let check = baseline(
+        &["validate", "--format", "json", path.to_str().unwrap()],
+        dir.path(),
+    );
+    let issues: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let lines: std::collections::BTreeSet<u64> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["line"].as_u64().unwrap())
+        .collect();
+    let gap_lines: std::collections::BTreeSet<u64> = (0..gaps.len() as u64)
+        .map(|i| open.len() as u64 + 2 + i)
+        .collect();
+    assert_eq!(lines, gap_lines, "{issues}");
+    assert!(
+        issues
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["code"] == "plan_invalid_field")
+    );
+}

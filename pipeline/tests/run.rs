@@ -748,14 +748,14 @@ fn the_plans_table_follows_each_action_across_periods() {
     }
     let rows = table(out.path(), "plans");
     let expected = [
-        "period,org_code,action_id,standard_id,status,target_date,outcome,first_period,target_moves,state",
-        "2026-08,K82057,PATCH-1,PATCH-14D,planned,2026-09-30,not_met,2026-08,0,on_track",
-        "2026-08,K82057,TRAIN-1,STAFF-TRAINING,planned,2026-12-31,met,2026-08,0,on_track",
-        "2026-09,K82057,PATCH-1,PATCH-14D,in_progress,2026-10-31,not_met,2026-08,1,on_track",
-        "2026-09,K82057,TRAIN-1,STAFF-TRAINING,in_progress,2026-12-31,met,2026-08,0,on_track",
-        "2026-10,K82057,PATCH-1,PATCH-14D,in_progress,2026-10-20,not_met,2026-08,1,overdue",
-        "2026-10,K82057,PATCH-2,PATCH-14D,planned,2027-01-31,not_met,2026-10,0,on_track",
-        "2026-10,K82057,TRAIN-1,STAFF-TRAINING,done,2026-10-10,met,2026-08,0,done_and_met",
+        "period,org_code,action_id,standard_id,action,owner_role,status,target_date,outcome,first_period,target_moves,state",
+        "2026-08,K82057,PATCH-1,PATCH-14D,Fix it,Head of IT,planned,2026-09-30,not_met,2026-08,0,on_track",
+        "2026-08,K82057,TRAIN-1,STAFF-TRAINING,Fix it,Head of IT,planned,2026-12-31,met,2026-08,0,on_track",
+        "2026-09,K82057,PATCH-1,PATCH-14D,Fix it,Head of IT,in_progress,2026-10-31,not_met,2026-08,1,on_track",
+        "2026-09,K82057,TRAIN-1,STAFF-TRAINING,Fix it,Head of IT,in_progress,2026-12-31,met,2026-08,0,on_track",
+        "2026-10,K82057,PATCH-1,PATCH-14D,Fix it,Head of IT,in_progress,2026-10-20,not_met,2026-08,1,overdue",
+        "2026-10,K82057,PATCH-2,PATCH-14D,Fix it,Head of IT,planned,2027-01-31,not_met,2026-10,0,on_track",
+        "2026-10,K82057,TRAIN-1,STAFF-TRAINING,Fix it,Head of IT,done,2026-10-10,met,2026-08,0,done_and_met",
     ];
     let actual: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
     assert_eq!(actual, expected);

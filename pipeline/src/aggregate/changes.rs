@@ -83,7 +83,7 @@ impl Snapshot {
 }
 
 /// The named columns of every row of a CSV table, in that order.
-fn csv_rows(bytes: &[u8], columns: &[&str]) -> Result<Vec<Vec<String>>, String> {
+pub(crate) fn csv_rows(bytes: &[u8], columns: &[&str]) -> Result<Vec<Vec<String>>, String> {
     let mut reader = csv::Reader::from_reader(bytes);
     let header = reader.headers().map_err(|e| e.to_string())?.clone();
     let index: Vec<usize> = columns

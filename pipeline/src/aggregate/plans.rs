@@ -58,6 +58,9 @@ pub struct PlanRow {
     pub org_code: String,
     pub action_id: String,
     pub standard_id: String,
+    /// The action and who owns it, as the plan words them.
+    pub action: String,
+    pub owner_role: String,
     pub status: String,
     pub target_date: NaiveDate,
     /// The standard's outcome that period, as the tables write it; empty when the organisation
@@ -69,11 +72,13 @@ pub struct PlanRow {
     pub state: PlanState,
 }
 
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 12] = [
     "period",
     "org_code",
     "action_id",
     "standard_id",
+    "action",
+    "owner_role",
     "status",
     "target_date",
     "outcome",
@@ -156,6 +161,8 @@ fn plan_row(
         org_code: plan.org_code.clone(),
         action_id: action.action_id.clone(),
         standard_id: action.standard_id.clone(),
+        action: action.action.clone(),
+        owner_role: action.owner_role.clone(),
         status: action.status.clone(),
         target_date: action.target_date,
         outcome: outcome.to_string(),
@@ -259,6 +266,8 @@ pub fn plans_table(rows: &[PlanRow]) -> Table {
                     r.org_code.clone(),
                     r.action_id.clone(),
                     r.standard_id.clone(),
+                    r.action.clone(),
+                    r.owner_role.clone(),
                     r.status.clone(),
                     r.target_date.to_string(),
                     r.outcome.clone(),
@@ -305,12 +314,14 @@ pub fn parse_table(bytes: &[u8]) -> Result<Vec<PlanRow>, String> {
             org_code: cell(1).to_string(),
             action_id: cell(2).to_string(),
             standard_id: cell(3).to_string(),
-            status: cell(4).to_string(),
-            target_date: cell(5).parse().map_err(|_| bad())?,
-            outcome: cell(6).to_string(),
-            first_period: cell(7).parse().map_err(|_| bad())?,
-            target_moves: cell(8).parse().map_err(|_| bad())?,
-            state: PlanState::parse(cell(9)).ok_or_else(bad)?,
+            action: cell(4).to_string(),
+            owner_role: cell(5).to_string(),
+            status: cell(6).to_string(),
+            target_date: cell(7).parse().map_err(|_| bad())?,
+            outcome: cell(8).to_string(),
+            first_period: cell(9).parse().map_err(|_| bad())?,
+            target_moves: cell(10).parse().map_err(|_| bad())?,
+            state: PlanState::parse(cell(11)).ok_or_else(bad)?,
         });
     }
     Ok(rows)

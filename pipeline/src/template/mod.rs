@@ -1,6 +1,10 @@
-//! The XLSX return template (`baseline template`): the `Return` sheet an organisation fills
+//! The XLSX templates (`baseline template`): the return's `Return` sheet an organisation fills
 //! in, with the header fields set, one row per measure that applies, and the spreadsheet's
-//! own data validation on every value cell so most mistakes are caught as they are typed.
+//! own data validation on every value cell so most mistakes are caught as they are typed; and
+//! the improvement plan's workbook (`--plan`), whose `Plan` sheet starts from what was last
+//! published for the organisation.
+
+pub mod plan;
 
 use chrono::Datelike;
 use rust_xlsxwriter::{
@@ -148,6 +152,39 @@ fn submitted_at(sheet: &mut rust_xlsxwriter::Worksheet, row: u32) -> Result<(), 
     Ok(())
 }
 
+/// Writes the improvement plan workbook for `org_code` and `period`: the `Plan` sheet started
+/// with `lines`, and guidance.
+pub fn plan_workbook(
+    contract: &crate::contract::Contract,
+    org_code: &str,
+    period: Period,
+    lines: &[plan::PlanLine],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    plan::plan_sheet(&mut workbook, &contract.plan, org_code, period, lines)?;
+    let rules = &contract.plan.rules;
+    let lines = [
+        format!("Improvement plan for {org_code}, period {period}: your whole current plan, one action a row."),
+        "Rows are filled in from your last published plan (its open actions) and outcomes (each gap no open action covers); the note column says which, and is not read.".to_string(),
+        "Give each gap an action: a short action_id of your own that stays the same from month to month, what you will do, who owns it and a target date; or delete the row.".to_string(),
+        format!("Status is one of {}. A target date is at most {} months after the period ends.", rules.statuses.join(", "), rules.max_target_months),
+        format!("Send it as {org_code}_{period}_plan.xlsx beside your return, and check it first: baseline validate <file>."),
+    ];
+    write_guidance(&mut workbook, &lines)?;
+    workbook.save_to_buffer()
+}
+
+/// A `Guidance` sheet of one line a row.
+fn write_guidance(workbook: &mut Workbook, lines: &[String]) -> Result<(), XlsxError> {
+    let note = Format::new().set_font_color("595959").set_text_wrap();
+    let guide = workbook.add_worksheet().set_name("Guidance")?;
+    guide.set_column_width(0, 110.0)?;
+    for (i, line) in lines.iter().enumerate() {
+        guide.write_string_with_format(i as u32, 0, line, &note)?;
+    }
+    Ok(())
+}
+
 /// The `Guidance` sheet: how to fill in the return and when it is due.
 fn guidance(
     workbook: &mut Workbook,
@@ -155,9 +192,6 @@ fn guidance(
     org_code: &str,
     period: Period,
 ) -> Result<(), XlsxError> {
-    let note = Format::new().set_font_color("595959").set_text_wrap();
-    let guide = workbook.add_worksheet().set_name("Guidance")?;
-    guide.set_column_width(0, 110.0)?;
     let lines = [
         format!("Monthly cyber security return for {org_code}, period {period}."),
         "Fill in the value column of the Return sheet: one value per measure, as the description says.".to_string(),
@@ -167,10 +201,7 @@ fn guidance(
         "Use the comment column to explain a figure. Do not rename the sheet or its columns.".to_string(),
         "Check the file before sending it: baseline validate <file>.".to_string(),
     ];
-    for (i, line) in lines.iter().enumerate() {
-        guide.write_string_with_format(i as u32, 0, line, &note)?;
-    }
-    Ok(())
+    write_guidance(workbook, &lines)
 }
 
 fn truncate(text: &str, max: usize) -> String {
