@@ -314,18 +314,7 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         tables: &tables.all(),
         plans: &plan_rows,
     };
-    let under = |folder: &'static str| {
-        move |(path, bytes): (String, Vec<u8>)| (format!("{folder}/{path}"), bytes)
-    };
-    let mut reports: Vec<_> = report::render_all(&inputs)?
-        .into_iter()
-        .map(under("reports"))
-        .collect();
-    reports.extend(
-        report::oscal::documents(&inputs)?
-            .into_iter()
-            .map(under("exports/oscal")),
-    );
+    let reports = rendered(&inputs)?;
     tracing::info!(files = reports.len(), "rendered the reports and exports");
     timings.lap("render");
     crash::at(config.crash_at, CrashPoint::Render);
@@ -365,6 +354,23 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
         gaps: figures.gaps,
         summary,
     })
+}
+
+/// The reports under `reports/` and the OSCAL exports under `exports/oscal/`: (path, bytes).
+fn rendered(inputs: &report::Inputs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
+    let under = |folder: &'static str| {
+        move |(path, bytes): (String, Vec<u8>)| (format!("{folder}/{path}"), bytes)
+    };
+    let mut files: Vec<_> = report::render_all(inputs)?
+        .into_iter()
+        .map(under("reports"))
+        .collect();
+    files.extend(
+        report::oscal::documents(inputs)?
+            .into_iter()
+            .map(under("exports/oscal")),
+    );
+    Ok(files)
 }
 
 /// Writes the manifest last into the staged run and publishes it; gives the summary with
