@@ -8,6 +8,7 @@ use bytes::Bytes;
 use polars::prelude::*;
 
 use super::Limits;
+use super::inventory_cells::{Cells, Row};
 use super::names::InventoryFormat;
 use super::returns::ReadFault;
 use crate::contract::InventorySpec;
@@ -253,47 +254,13 @@ fn read_within(
         });
     }
     check_shape(format, &bytes, spec, limits)?;
-    let frame = match format {
-        InventoryFormat::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .into_reader_with_file_handle(Cursor::new(bytes))
-            .finish()
-            .map_err(|e| polars_fault("the inventory is not a readable CSV file", e))?,
-        InventoryFormat::Parquet => ParquetReader::new(Cursor::new(bytes))
-            .finish()
-            .map_err(|e| polars_fault("the inventory is not a readable Parquet file", e))?,
+    let cells = match format {
+        InventoryFormat::Csv => csv_cells(&bytes, spec)?,
+        InventoryFormat::Parquet => parquet_cells(bytes, spec)?,
     };
-
-    // Columns are matched by name, case-insensitively; extra columns are ignored.
-    let present: Vec<(String, String)> = frame
-        .get_column_names()
-        .into_iter()
-        .map(|c| (c.trim().to_ascii_lowercase(), c.to_string()))
-        .collect();
-    let mut selected = Vec::with_capacity(spec.columns.len());
-    let mut missing = Vec::new();
-    for wanted in &spec.columns {
-        match present.iter().find(|(lower, _)| lower == wanted) {
-            Some((_, original)) => selected.push(
-                col(original.as_str())
-                    .cast(DataType::String)
-                    .alias(wanted.as_str()),
-            ),
-            None => missing.push(wanted.as_str()),
-        }
-    }
-    if !missing.is_empty() {
-        return Err(ReadFault::unreadable(format!(
-            "the inventory has no column {}; its header must name {}",
-            missing.join(", "),
-            spec.columns.join(", ")
-        )));
-    }
-
-    let (checked, checks) = check_cells(frame.lazy().select(selected), spec)?;
-    let (bad_cells, bad_cell_count) = bad_cells(&checked, &checks)?;
-    let frame = typed_frame(checked, spec)?;
+    let (frame, bad_cells, bad_cell_count) = cells
+        .finish()
+        .map_err(|e| polars_fault("the inventory cannot be typed", e))?;
     Ok(Inventory {
         frame,
         bad_cells,
@@ -301,131 +268,105 @@ fn read_within(
     })
 }
 
-/// Trimmed and lower-cased text.
-fn folded(column: &str) -> Expr {
-    col(column)
-        .str()
-        .strip_chars(lit(NULL))
-        .str()
-        .to_lowercase()
-}
-
-/// The inventory with a line number, each checked column's parsed value (`typed_{column}`)
-/// and a flag for each cell that does not fit (`bad_{column}`), in one query; and the
-/// checked columns.
-fn check_cells(
-    frame: LazyFrame,
+/// Where each role's column is among `names`: matched by name, trimmed and case-insensitively;
+/// extra columns are ignored, a missing one makes the inventory unreadable.
+fn role_positions<'a>(
+    names: impl Iterator<Item = &'a str>,
     spec: &InventorySpec,
-) -> Result<(DataFrame, Vec<String>), ReadFault> {
-    let roles = &spec.roles;
-    let class = folded(&roles.device_class);
-    let class_known = spec
-        .device_classes
-        .keys()
-        .map(|c| class.clone().eq(lit(c.as_str())))
-        .reduce(polars::prelude::Expr::or)
-        .unwrap_or(lit(false));
-    let mut exprs = vec![
-        col("*"),
-        class.alias(typed_name(&roles.device_class)),
-        class_known
-            .not()
-            .alias(format!("bad_{}", roles.device_class)),
-    ];
-    let mut checks = vec![roles.device_class.clone()];
-    for date in spec.date_columns() {
-        let raw = col(date).str().strip_chars(lit(NULL));
-        let parsed = parse_date(raw.clone());
-        exprs.push(
-            raw.neq(lit(""))
-                .and(parsed.clone().is_null())
-                .fill_null(lit(false))
-                .alias(format!("bad_{date}")),
-        );
-        exprs.push(parsed.alias(typed_name(date)));
-        checks.push(date.to_string());
+) -> Result<[usize; 6], ReadFault> {
+    let present: Vec<String> = names.map(|c| c.trim().to_ascii_lowercase()).collect();
+    let missing: Vec<&str> = spec
+        .columns
+        .iter()
+        .filter(|c| !present.contains(c))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(ReadFault::unreadable(format!(
+            "the inventory has no column {}; its header must name {}",
+            missing.join(", "),
+            spec.columns.join(", ")
+        )));
     }
-    let checked = frame
-        .with_row_index("line", Some(2))
-        .select(exprs)
-        .collect()
-        .map_err(|e| polars_fault("the inventory cannot be checked", e))?;
-    Ok((checked, checks))
+    let r = &spec.roles;
+    let at = |name: &str| present.iter().position(|p| p == name).unwrap_or(0);
+    Ok([
+        at(&r.device_class),
+        at(&r.os_name),
+        at(&r.os_version),
+        at(&r.patch_date),
+        at(&r.antimalware_date),
+        at(&r.network_zone),
+    ])
 }
 
-fn typed_name(column: &str) -> String {
-    format!("typed_{column}")
+/// A CSV inventory, read record by record into [`Cells`]; an empty cell is a missing value.
+fn csv_cells<'s>(bytes: &[u8], spec: &'s InventorySpec) -> Result<Cells<'s>, ReadFault> {
+    let unreadable =
+        |e: String| ReadFault::unreadable(format!("the inventory is not a readable CSV file: {e}"));
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| unreadable(e.to_string()))?
+        .clone();
+    let at = role_positions(header.iter(), spec)?;
+    let mut cells = Cells::new(spec, crate::text::line_breaks(bytes));
+    let mut record = csv::ByteRecord::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| unreadable(e.to_string()))?
+    {
+        let cell = |i: usize| -> Result<Option<&str>, ReadFault> {
+            match record.get(at[i]) {
+                None | Some(b"") => Ok(None),
+                Some(b) => std::str::from_utf8(b).map(Some).map_err(|_| {
+                    let line = record.position().map_or(0, csv::Position::line);
+                    unreadable(format!("line {line} is not UTF-8 text; export it as UTF-8"))
+                }),
+            }
+        };
+        cells.push(Row {
+            device_class: cell(0)?,
+            os_name: cell(1)?,
+            os_version: cell(2)?,
+            patch_date: cell(3)?,
+            antimalware_date: cell(4)?,
+            network_zone: cell(5)?,
+        });
+    }
+    Ok(cells)
 }
 
-/// The cells flagged by [`check_cells`]: the first [`LISTED_BAD_CELLS`] with their line, and
-/// how many there are in all.
-fn bad_cells(checked: &DataFrame, checks: &[String]) -> Result<(Vec<BadCell>, usize), ReadFault> {
-    let lines = checked
-        .column("line")
-        .and_then(|c| c.cast(&DataType::UInt64))
-        .map_err(|e| polars_fault("line numbers", e))?;
-    let lines = lines.u64().map_err(|e| polars_fault("line numbers", e))?;
-    let mut bad_cells = Vec::new();
-    let mut bad_cell_count = 0;
-    for column in checks {
-        let flags = checked
-            .column(&format!("bad_{column}"))
-            .and_then(|c| Ok(c.bool()?.clone()));
-        let flags = flags.map_err(|e| polars_fault("checks", e))?;
-        if !flags.any() {
-            continue;
-        }
-        let values = checked
-            .column(column)
+/// A Parquet inventory, read with polars, its role columns as text into [`Cells`].
+fn parquet_cells(bytes: Bytes, spec: &InventorySpec) -> Result<Cells<'_>, ReadFault> {
+    let frame = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| polars_fault("the inventory is not a readable Parquet file", e))?;
+    let names: Vec<&str> = frame
+        .get_column_names()
+        .into_iter()
+        .map(PlSmallStr::as_str)
+        .collect();
+    let at = role_positions(names.iter().copied(), spec)?;
+    let text = |i: usize| -> Result<StringChunked, ReadFault> {
+        frame.columns()[at[i]]
+            .cast(&DataType::String)
             .and_then(|c| Ok(c.str()?.clone()))
-            .map_err(|e| polars_fault("values", e))?;
-        for (i, flag) in flags.iter().enumerate() {
-            if flag != Some(true) {
-                continue;
-            }
-            bad_cell_count += 1;
-            if bad_cells.len() < LISTED_BAD_CELLS {
-                bad_cells.push(BadCell {
-                    line: lines.get(i).unwrap_or(0),
-                    column: column.clone(),
-                    value: crate::text::echo(values.get(i).unwrap_or(""), 60),
-                });
-            }
-        }
-    }
-    bad_cells.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
-    Ok((bad_cells, bad_cell_count))
-}
-
-/// The frame assessment reads: one column per [`role`].
-fn typed_frame(checked: DataFrame, spec: &InventorySpec) -> Result<DataFrame, ReadFault> {
-    let roles = &spec.roles;
-    checked
-        .lazy()
-        .select([
-            col(typed_name(&roles.device_class)).alias(role::DEVICE_CLASS),
-            col(roles.os_name.as_str()).alias(role::OS_NAME),
-            col(roles.os_version.as_str()).alias(role::OS_VERSION),
-            col(typed_name(&roles.patch_date)).alias(role::PATCH_DATE),
-            col(typed_name(&roles.antimalware_date)).alias(role::ANTIMALWARE_DATE),
-            folded(&roles.network_zone).alias(role::NETWORK_ZONE),
-        ])
-        .collect()
-        .map_err(|e| polars_fault("the inventory cannot be typed", e))
-}
-
-/// `YYYY-MM-DD` or `DD/MM/YYYY`, as for dates in returns; anything else is null.
-fn parse_date(raw: Expr) -> Expr {
-    let with = |format: &str| {
-        raw.clone().str().to_date(StrptimeOptions {
-            format: Some(format.into()),
-            strict: false,
-            exact: true,
-            cache: true,
-        })
+            .map_err(|e| polars_fault("the inventory's columns cannot be read as text", e))
     };
-    let iso = with("%Y-%m-%d");
-    when(iso.clone().is_not_null())
-        .then(iso)
-        .otherwise(with("%d/%m/%Y"))
+    let columns = [text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?];
+    let mut cells = Cells::new(spec, frame.height());
+    let mut iters = columns.each_ref().map(ChunkedArray::iter);
+    for _ in 0..frame.height() {
+        let row: [Option<&str>; 6] = std::array::from_fn(|i| iters[i].next().flatten());
+        cells.push(Row {
+            device_class: row[0],
+            os_name: row[1],
+            os_version: row[2],
+            patch_date: row[3],
+            antimalware_date: row[4],
+            network_zone: row[5],
+        });
+    }
+    Ok(cells)
 }

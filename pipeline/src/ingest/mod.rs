@@ -6,6 +6,7 @@
 
 pub mod counts;
 pub mod inventory;
+mod inventory_cells;
 mod limits;
 pub mod names;
 mod parquet_footer;

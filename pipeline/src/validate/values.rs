@@ -183,22 +183,7 @@ fn boolean(raw: &RawValue) -> Result<bool, Rejection> {
     }
 }
 
-/// Parses `YYYY-MM-DD` or `DD/MM/YYYY` with two-digit day and month.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = text.get(range)?;
-        part.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let (y, m, d) = match (b.len(), b.get(4), b.get(2)) {
-        (10, Some(b'-'), _) if b[7] == b'-' => (digits(0..4)?, digits(5..7)?, digits(8..10)?),
-        (10, _, Some(b'/')) if b[5] == b'/' => (digits(6..10)?, digits(3..5)?, digits(0..2)?),
-        _ => return None,
-    };
-    NaiveDate::from_ymd_opt(y as i32, m, d)
-}
+pub use crate::period::parse_date;
 
 fn date(raw: &RawValue) -> Result<NaiveDate, Rejection> {
     match raw {
