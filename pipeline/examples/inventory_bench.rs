@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use baseline::contract::Contract;
-use baseline::ingest::counts::summarise;
+use baseline::ingest::counts::{Counting, summarise};
 use baseline::ingest::inventory::read_inventory;
 use baseline::ingest::names::InventoryFormat;
 use baseline::validate::Limits;
@@ -34,25 +34,35 @@ fn main() {
     let read = start.elapsed();
     let start = Instant::now();
     let spec = &contract.dictionary.inventory;
+    let counting = Counting::new(&contract, period);
     let frames: Vec<_> = bytes
         .into_iter()
         .enumerate()
         .map(|(i, b)| {
             (
                 i.to_string(),
-                read_inventory(InventoryFormat::Csv, b, spec, &Limits::default())
-                    .unwrap()
-                    .frame,
+                read_inventory(
+                    InventoryFormat::Csv,
+                    b,
+                    spec,
+                    &Limits::default(),
+                    Some(&counting),
+                )
+                .unwrap()
+                .tally,
             )
         })
         .collect();
     let parsed = start.elapsed();
-    let rows: usize = frames.iter().map(|(_, f)| f.height()).sum();
+    let rows: u64 = frames
+        .iter()
+        .map(|(_, t)| t.devices.values().sum::<u64>())
+        .sum();
     let start = Instant::now();
     let mut frames = frames;
     while !frames.is_empty() {
         let batch: Vec<_> = frames.drain(..frames.len().min(256)).collect();
-        summarise(batch, &contract, period).unwrap();
+        summarise(batch, &contract).unwrap();
     }
     let counted = start.elapsed();
     println!(

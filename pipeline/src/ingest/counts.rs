@@ -1,42 +1,86 @@
-//! Device counts: each typed inventory frame reduced, as soon as it is read, to the count of
-//! every derivable measure (the dictionary's `derive` conditions over the device rows, with the
-//! OS lifecycle joined in) and its operating systems missing from the lifecycle reference. No
-//! device row outlives its batch; assessment works on these counts.
+//! Device counts. Each inventory is reduced as it is read (see [`super::inventory_cells`]) to a
+//! [`Tally`]: its devices grouped by the flags the dictionary's `derive` conditions read, and
+//! its operating systems missing from the lifecycle reference. No device row outlives its
+//! file. A batch of tallies is then counted with one polars query, each `derive` condition
+//! summing the devices of the groups it holds for; assessment works on these counts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::inventory::role;
-use crate::contract::Contract;
+use crate::contract::{Contract, normalise_os};
 use crate::period::Period;
 
 fn day_number(date: NaiveDate) -> i32 {
     (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch")).num_days() as i32
 }
 
-/// Trimmed, inner white space collapsed, lower case: the key an OS is matched on.
-fn os_key(column: &str) -> Expr {
-    col(column)
-        .str()
-        .strip_chars(lit(NULL))
-        .str()
-        .replace_all(lit(r"\s+"), lit(" "), false)
-        .str()
-        .to_lowercase()
+/// What every device row is judged against: the period's end, the windows, the lifecycle.
+#[derive(Debug, Clone)]
+pub struct Counting<'c> {
+    pub contract: &'c Contract,
+    /// The period's last day, as a day number.
+    pub end: i32,
 }
 
-fn lifecycle_frame(contract: &Contract) -> PolarsResult<DataFrame> {
-    let rows = &contract.lifecycle.end_of_support;
-    let names: Vec<&str> = rows.keys().map(|(n, _)| n.as_str()).collect();
-    let versions: Vec<&str> = rows.keys().map(|(_, v)| v.as_str()).collect();
-    let days: Vec<i32> = rows.values().map(|d| day_number(*d)).collect();
-    DataFrame::new_infer_height(vec![
-        Series::new("os_name_key".into(), names).into(),
-        Series::new("os_version_key".into(), versions).into(),
-        Series::new("end_of_support".into(), days).into(),
-    ])
+impl<'c> Counting<'c> {
+    pub fn new(contract: &'c Contract, period: Period) -> Self {
+        Counting {
+            contract,
+            end: day_number(period.end()),
+        }
+    }
+
+    /// The end of support of an operating system as written, as a day number; `None` when the
+    /// lifecycle reference does not list it.
+    pub fn end_of_support(&self, name: Option<&str>, version: Option<&str>) -> Option<i32> {
+        let key = (normalise_os(name?), normalise_os(version?));
+        let end = self.contract.lifecycle.end_of_support.get(&key)?;
+        Some(day_number(*end))
+    }
+}
+
+/// The flags of a counted device (its family is not `none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Flags {
+    /// Index into the dictionary's families, in [`families`] order.
+    pub family: u8,
+    pub unsupported: bool,
+    pub patched: bool,
+    pub antimalware_current: bool,
+    pub isolated: bool,
+}
+
+/// An operating system missing from the lifecycle reference: as first written, and devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnknownOs {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub devices: u64,
+}
+
+/// An inventory reduced to what is counted of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub devices: HashMap<Flags, u64>,
+    /// By normalised (name, version); a blank name or version is `None`.
+    pub unknown: BTreeMap<(Option<String>, Option<String>), UnknownOs>,
+}
+
+/// The families a device class counts in, other than `none`, in a stable order.
+pub fn families(contract: &Contract) -> Vec<&str> {
+    let mut all: Vec<&str> = contract
+        .dictionary
+        .inventory
+        .device_classes
+        .values()
+        .map(String::as_str)
+        .filter(|f| *f != "none")
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
 }
 
 /// What an inventory contributes once reduced: the count for every derivable measure, and
@@ -55,198 +99,116 @@ pub struct DeviceSummary {
 /// inventory (each is an `unknown_os` warning); the rest are counted in one more.
 pub const LISTED_UNKNOWN_OS: usize = 20;
 
-/// Reduces typed inventory frames (see [`super::inventory`]), keyed by file, to one
-/// [`DeviceSummary`] each, with one polars query for the lot: a batch of inventories amortises
-/// the cost of a query, and no device row needs to outlive its batch.
+/// Counts the tallies of a batch of inventories, keyed by file, into one [`DeviceSummary`]
+/// each, with one polars query for the lot.
 pub fn summarise(
-    frames: Vec<(String, DataFrame)>,
+    tallies: Vec<(String, Tally)>,
     contract: &Contract,
-    period: Period,
 ) -> PolarsResult<BTreeMap<String, DeviceSummary>> {
-    if frames.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let files: Vec<String> = frames.iter().map(|(f, _)| f.clone()).collect();
-    let rows = device_rows(frames, contract, period)?;
     let measures: Vec<(&str, &str)> = contract
         .dictionary
         .measures()
         .iter()
         .filter_map(|m| m.derive.as_deref().map(|d| (m.name.as_str(), d)))
         .collect();
-    let counts = count_measures(rows.clone(), &measures)?;
-    let unknown = unknown_systems(rows)?;
-
-    // A file with no counted device (only network kit) has no group: it counts zero.
-    let mut summaries: BTreeMap<String, DeviceSummary> = files
-        .into_iter()
-        .map(|f| {
-            let zero = measures.iter().map(|(n, _)| (n.to_string(), 0)).collect();
-            let summary = DeviceSummary {
-                counts: zero,
-                ..DeviceSummary::default()
-            };
-            (f, summary)
-        })
-        .collect();
-    add_counts(&mut summaries, &counts, &measures)?;
-    add_unknown(&mut summaries, &unknown)?;
-    for s in summaries.values_mut() {
-        keep_most_used(s);
+    let counts = count_measures(&tallies, contract, &measures)?;
+    let mut summaries = BTreeMap::new();
+    for (file, tally) in tallies {
+        // A file with no counted device (only network kit) counts zero.
+        let counted = counts.get(&file);
+        let mut summary = DeviceSummary {
+            counts: measures
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| (n.to_string(), counted.map_or(0, |c| c[i])))
+                .collect(),
+            ..DeviceSummary::default()
+        };
+        summary.unknown_os = tally
+            .unknown
+            .into_values()
+            .map(|u| {
+                (
+                    crate::text::echo(u.name.as_deref().unwrap_or("(blank)"), 60),
+                    crate::text::echo(u.version.as_deref().unwrap_or("(blank)"), 60),
+                    u.devices,
+                )
+            })
+            .collect();
+        keep_most_used(&mut summary);
+        summaries.insert(file, summary);
     }
     Ok(summaries)
 }
 
-/// Every counted device row of the frames, with its file, its family and the flags the
-/// dictionary's `derive` conditions read (`unknown_os`, `unsupported`, `patched`,
-/// `antimalware_current`, `isolated`).
-fn device_rows(
-    frames: Vec<(String, DataFrame)>,
+/// Every derived measure by file, in `measures` order: the devices of the groups its
+/// condition holds for.
+fn count_measures(
+    tallies: &[(String, Tally)],
     contract: &Contract,
-    period: Period,
-) -> PolarsResult<LazyFrame> {
-    let frame = concat(
-        frames
-            .into_iter()
-            .map(|(file, frame)| frame.lazy().with_column(lit(file).alias("file")))
-            .collect::<Vec<_>>(),
-        UnionArgs::default(),
-    )?;
-    let spec = &contract.dictionary.inventory;
-    let end = day_number(period.end());
-    let family = spec
-        .device_classes
+    measures: &[(&str, &str)],
+) -> PolarsResult<HashMap<String, Vec<u64>>> {
+    let families = families(contract);
+    let groups: Vec<(&str, &Flags, u64)> = tallies
         .iter()
-        .fold(lit("none"), |otherwise, (class, family)| {
-            when(col(role::DEVICE_CLASS).eq(lit(class.as_str())))
-                .then(lit(family.as_str()))
-                .otherwise(otherwise)
-        });
-    let day = |c: &str| col(c).cast(DataType::Int32);
-    let devices = frame
-        .with_column(family.alias("family"))
-        .filter(col("family").neq(lit("none")));
-    let rows = devices
-        .clone()
-        .join(
-            os_pairs(devices, contract)?,
-            [col(role::OS_NAME), col(role::OS_VERSION)],
-            [col(role::OS_NAME), col(role::OS_VERSION)],
-            JoinArgs::new(JoinType::Left),
+        .flat_map(|(file, t)| t.devices.iter().map(move |(f, n)| (file.as_str(), f, *n)))
+        .collect();
+    let flag = |name: &str, get: fn(&Flags) -> bool| -> Column {
+        Series::new(
+            name.into(),
+            groups.iter().map(|g| get(g.1)).collect::<Vec<_>>(),
         )
-        .with_columns([
-            col("end_of_support").is_null().alias("unknown_os"),
-            (col("end_of_support")
-                .is_null()
-                .or(col("end_of_support").lt_eq(lit(end))))
-            .alias("unsupported"),
-            (day(role::PATCH_DATE)
-                .is_null()
-                .or(day(role::PATCH_DATE).gt(lit(end - spec.patch_window_days as i32))))
-            .alias("patched"),
-            day(role::ANTIMALWARE_DATE)
-                .gt_eq(lit(end - spec.antimalware_window_days as i32))
-                .fill_null(lit(false))
-                .alias("antimalware_current"),
-            col(role::NETWORK_ZONE)
-                .eq(lit(spec.isolated_zone.as_str()))
-                .fill_null(lit(false))
-                .alias("isolated"),
-        ]);
-    Ok(rows)
-}
-
-/// Each distinct (OS name, version) of the devices with its end of support. Normalising text
-/// is the costly step: it is done once per distinct pair, not once per device, and the pairs
-/// are joined back on the text as given.
-fn os_pairs(devices: LazyFrame, contract: &Contract) -> PolarsResult<LazyFrame> {
-    Ok(devices
-        .select([col(role::OS_NAME), col(role::OS_VERSION)])
-        .unique_generic(None, UniqueKeepStrategy::Any)
-        .with_columns([
-            os_key(role::OS_NAME).alias("os_name_key"),
-            os_key(role::OS_VERSION).alias("os_version_key"),
-        ])
-        .join(
-            lifecycle_frame(contract)?.lazy(),
-            [col("os_name_key"), col("os_version_key")],
-            [col("os_name_key"), col("os_version_key")],
-            JoinArgs::new(JoinType::Left),
-        ))
-}
-
-/// Every derived measure by file: a count of the rows its condition holds for, in one select.
-fn count_measures(rows: LazyFrame, measures: &[(&str, &str)]) -> PolarsResult<DataFrame> {
+        .into()
+    };
+    let frame = DataFrame::new_infer_height(vec![
+        Series::new(
+            "file".into(),
+            groups.iter().map(|g| g.0).collect::<Vec<_>>(),
+        )
+        .into(),
+        Series::new(
+            "family".into(),
+            groups
+                .iter()
+                .map(|g| families[usize::from(g.1.family)])
+                .collect::<Vec<_>>(),
+        )
+        .into(),
+        flag("unsupported", |f| f.unsupported),
+        flag("patched", |f| f.patched),
+        flag("antimalware_current", |f| f.antimalware_current),
+        flag("isolated", |f| f.isolated),
+        Series::new(
+            "devices".into(),
+            groups.iter().map(|g| g.2).collect::<Vec<_>>(),
+        )
+        .into(),
+    ])?;
     let mut aggregations = Vec::with_capacity(measures.len());
     for (name, condition) in measures {
         aggregations.push(
-            polars::sql::sql_expr(condition)?
-                .cast(DataType::UInt64)
+            when(polars::sql::sql_expr(condition)?)
+                .then(col("devices"))
+                .otherwise(lit(0u64))
                 .sum()
                 .alias(*name),
         );
     }
-    rows.group_by([col("file")]).agg(aggregations).collect()
-}
-
-/// The devices of each file and operating system missing from the lifecycle reference.
-fn unknown_systems(rows: LazyFrame) -> PolarsResult<DataFrame> {
-    rows.filter(col("unknown_os"))
-        .group_by([col("file"), col("os_name_key"), col("os_version_key")])
-        .agg([
-            col(role::OS_NAME).first().alias("os_name"),
-            col(role::OS_VERSION).first().alias("os_version"),
-            len().cast(DataType::UInt64).alias("devices"),
-        ])
-        .sort(
-            ["file", "os_name_key", "os_version_key"],
-            Default::default(),
-        )
-        .collect()
-}
-
-fn add_counts(
-    summaries: &mut BTreeMap<String, DeviceSummary>,
-    counts: &DataFrame,
-    measures: &[(&str, &str)],
-) -> PolarsResult<()> {
-    let files = counts.column("file")?.str()?.clone();
-    for (name, _) in measures {
-        let values = counts.column(name)?.u64()?.clone();
-        for (file, value) in files.iter().zip(values.iter()) {
-            if let (Some(s), Some(value)) = (file.and_then(|f| summaries.get_mut(f)), value) {
-                s.counts.insert(name.to_string(), value);
-            }
-        }
+    let counted = frame
+        .lazy()
+        .group_by([col("file")])
+        .agg(aggregations)
+        .collect()?;
+    let files = counted.column("file")?.str()?;
+    let mut by_file: HashMap<String, Vec<u64>> = HashMap::new();
+    for (i, file) in files.iter().enumerate() {
+        let row = measures
+            .iter()
+            .map(|(name, _)| Ok(counted.column(name)?.u64()?.get(i).unwrap_or(0)))
+            .collect::<PolarsResult<Vec<u64>>>()?;
+        by_file.insert(file.unwrap_or_default().to_string(), row);
     }
-    Ok(())
-}
-
-fn add_unknown(
-    summaries: &mut BTreeMap<String, DeviceSummary>,
-    unknown: &DataFrame,
-) -> PolarsResult<()> {
-    let (files, names, versions, devices) = (
-        unknown.column("file")?.str()?,
-        unknown.column("os_name")?.str()?,
-        unknown.column("os_version")?.str()?,
-        unknown.column("devices")?.u64()?,
-    );
-    for (((file, name), version), n) in files
-        .iter()
-        .zip(names.iter())
-        .zip(versions.iter())
-        .zip(devices.iter())
-    {
-        if let Some(s) = file.and_then(|f| summaries.get_mut(f)) {
-            s.unknown_os.push((
-                crate::text::echo(name.unwrap_or("(blank)"), 60),
-                crate::text::echo(version.unwrap_or("(blank)"), 60),
-                n.unwrap_or(0),
-            ));
-        }
-    }
-    Ok(())
+    Ok(by_file)
 }
 
 /// Keeps the [`LISTED_UNKNOWN_OS`] unknown operating systems with most devices; counts the

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use polars::prelude::*;
 
 use super::Limits;
+use super::counts::{Counting, Tally};
 use super::inventory_cells::{Cells, Row};
 use super::names::InventoryFormat;
 use super::returns::ReadFault;
@@ -41,11 +42,11 @@ pub mod role {
     pub const NETWORK_ZONE: &str = "network_zone";
 }
 
-/// A readable inventory: the typed frame and the cells that did not fit.
+/// A readable inventory: what is counted of it and the cells that did not fit.
 #[derive(Debug, Clone)]
 pub struct Inventory {
-    /// The columns of [`role`].
-    pub frame: DataFrame,
+    /// Empty unless the inventory was read with a [`Counting`].
+    pub tally: Tally,
     pub bad_cells: Vec<BadCell>,
     /// All bad cells, listed or not.
     pub bad_cell_count: usize,
@@ -64,8 +65,10 @@ pub fn read_inventory(
     bytes: Bytes,
     spec: &InventorySpec,
     limits: &Limits,
+    counting: Option<&Counting>,
 ) -> Result<Inventory, ReadFault> {
-    std::panic::catch_unwind(|| read_within(format, bytes, spec, limits)).unwrap_or_else(|_| {
+    let read = || read_within(format, bytes, spec, limits, counting);
+    std::panic::catch_unwind(read).unwrap_or_else(|_| {
         Err(ReadFault::unreadable(
             "the inventory could not be read: the reader failed on its content; export it again",
         ))
@@ -246,6 +249,7 @@ fn read_within(
     bytes: Bytes,
     spec: &InventorySpec,
     limits: &Limits,
+    counting: Option<&Counting>,
 ) -> Result<Inventory, ReadFault> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ReadFault {
@@ -254,15 +258,14 @@ fn read_within(
         });
     }
     check_shape(format, &bytes, spec, limits)?;
+    let cells = Cells::new(spec, counting);
     let cells = match format {
-        InventoryFormat::Csv => csv_cells(&bytes, spec)?,
-        InventoryFormat::Parquet => parquet_cells(bytes, spec)?,
+        InventoryFormat::Csv => csv_cells(&bytes, spec, cells)?,
+        InventoryFormat::Parquet => parquet_cells(bytes, spec, cells)?,
     };
-    let (frame, bad_cells, bad_cell_count) = cells
-        .finish()
-        .map_err(|e| polars_fault("the inventory cannot be typed", e))?;
+    let (tally, bad_cells, bad_cell_count) = cells.finish();
     Ok(Inventory {
-        frame,
+        tally,
         bad_cells,
         bad_cell_count,
     })
@@ -301,7 +304,11 @@ fn role_positions<'a>(
 }
 
 /// A CSV inventory, read record by record into [`Cells`]; an empty cell is a missing value.
-fn csv_cells<'s>(bytes: &[u8], spec: &'s InventorySpec) -> Result<Cells<'s>, ReadFault> {
+fn csv_cells<'s>(
+    bytes: &[u8],
+    spec: &InventorySpec,
+    mut cells: Cells<'s>,
+) -> Result<Cells<'s>, ReadFault> {
     let unreadable =
         |e: String| ReadFault::unreadable(format!("the inventory is not a readable CSV file: {e}"));
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
@@ -310,7 +317,6 @@ fn csv_cells<'s>(bytes: &[u8], spec: &'s InventorySpec) -> Result<Cells<'s>, Rea
         .map_err(|e| unreadable(e.to_string()))?
         .clone();
     let at = role_positions(header.iter(), spec)?;
-    let mut cells = Cells::new(spec, crate::text::line_breaks(bytes));
     let mut record = csv::ByteRecord::new();
     while reader
         .read_byte_record(&mut record)
@@ -338,7 +344,11 @@ fn csv_cells<'s>(bytes: &[u8], spec: &'s InventorySpec) -> Result<Cells<'s>, Rea
 }
 
 /// A Parquet inventory, read with polars, its role columns as text into [`Cells`].
-fn parquet_cells(bytes: Bytes, spec: &InventorySpec) -> Result<Cells<'_>, ReadFault> {
+fn parquet_cells<'s>(
+    bytes: Bytes,
+    spec: &InventorySpec,
+    mut cells: Cells<'s>,
+) -> Result<Cells<'s>, ReadFault> {
     let frame = ParquetReader::new(Cursor::new(bytes))
         .finish()
         .map_err(|e| polars_fault("the inventory is not a readable Parquet file", e))?;
@@ -355,7 +365,6 @@ fn parquet_cells(bytes: Bytes, spec: &InventorySpec) -> Result<Cells<'_>, ReadFa
             .map_err(|e| polars_fault("the inventory's columns cannot be read as text", e))
     };
     let columns = [text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?];
-    let mut cells = Cells::new(spec, frame.height());
     let mut iters = columns.each_ref().map(ChunkedArray::iter);
     for _ in 0..frame.height() {
         let row: [Option<&str>; 6] = std::array::from_fn(|i| iters[i].next().flatten());

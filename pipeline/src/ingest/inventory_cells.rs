@@ -1,12 +1,13 @@
-//! The cells of an inventory, checked and typed in one pass over its rows: the device class
+//! The cells of an inventory, checked and counted in one pass over its rows: the device class
 //! folded and checked against the dictionary's classes, the two dates parsed (as in returns),
-//! the network zone folded, the operating system kept as given. Cells are appended straight to
-//! the columns of the typed frame, so no row allocates.
+//! and, when counting, each device's flags added to the file's [`Tally`]. No row allocates:
+//! an operating system is looked up once per spelling in the file.
 
-use polars::prelude::*;
+use std::collections::HashMap;
 
-use super::inventory::{BadCell, LISTED_BAD_CELLS, role};
-use crate::contract::InventorySpec;
+use super::counts::{Counting, Flags, Tally, UnknownOs, families};
+use super::inventory::{BadCell, LISTED_BAD_CELLS};
+use crate::contract::{InventorySpec, normalise_os};
 use crate::period::parse_date;
 
 /// The cells of one row, by role, as read (`None` for a missing value).
@@ -20,67 +21,116 @@ pub struct Row<'a> {
     pub network_zone: Option<&'a str>,
 }
 
-/// The checked columns, in [`role`] order, and the bad cells of each checked column.
-pub struct Cells<'s> {
-    spec: &'s InventorySpec,
-    line: u64,
-    class: StringChunkedBuilder,
-    os_name: StringChunkedBuilder,
-    os_version: StringChunkedBuilder,
-    patch: Vec<Option<i32>>,
-    antimalware: Vec<Option<i32>>,
-    zone: StringChunkedBuilder,
-    /// Per checked column (device class, then the dates): the first bad cells, and how many.
-    bad: [(Vec<BadCell>, usize); 3],
-    folded: String,
+/// An operating system as the file spells it: its end of support, and where its devices are
+/// counted when the lifecycle reference does not list it.
+#[derive(Debug, Clone)]
+struct Spelling {
+    end_of_support: Option<i32>,
+    unknown: Option<(Option<String>, Option<String>)>,
 }
 
-const EPOCH: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch");
+/// The checks and counts of one inventory.
+pub struct Cells<'s> {
+    spec: &'s InventorySpec,
+    counting: Option<(&'s Counting<'s>, Vec<&'s str>)>,
+    line: u64,
+    /// Per checked column (device class, then the dates): the first bad cells, and how many.
+    bad: [(Vec<BadCell>, usize); 3],
+    tally: Tally,
+    spellings: HashMap<String, Spelling>,
+    folded: String,
+    key: String,
+}
 
 impl<'s> Cells<'s> {
-    pub fn new(spec: &'s InventorySpec, rows: usize) -> Self {
-        let text = |name: &str| StringChunkedBuilder::new(name.into(), rows);
+    /// Checks only, or checks and counts when `counting` is given.
+    pub fn new(spec: &'s InventorySpec, counting: Option<&'s Counting<'s>>) -> Self {
         Cells {
             spec,
+            counting: counting.map(|c| (c, families(c.contract))),
             line: 1,
-            class: text(role::DEVICE_CLASS),
-            os_name: text(role::OS_NAME),
-            os_version: text(role::OS_VERSION),
-            patch: Vec::with_capacity(rows),
-            antimalware: Vec::with_capacity(rows),
-            zone: text(role::NETWORK_ZONE),
             bad: Default::default(),
+            tally: Tally::default(),
+            spellings: HashMap::new(),
             folded: String::new(),
+            key: String::new(),
         }
     }
 
-    /// Appends one row; its line is the row's number counting the header as line 1.
+    /// Checks one row and counts it; its line is the row's number counting the header as 1.
     pub fn push(&mut self, row: Row) {
         self.line += 1;
-        let roles = &self.spec.roles;
-        match row.device_class {
-            None => self.class.append_null(),
-            Some(raw) => {
-                fold(raw, &mut self.folded);
-                self.class.append_value(&self.folded);
-                if !self.spec.device_classes.contains_key(&self.folded) {
-                    self.flag(0, &roles.device_class, raw);
-                }
+        let family = row.device_class.and_then(|raw| {
+            fold(raw, &mut self.folded);
+            let family = self.spec.device_classes.get(&self.folded);
+            if family.is_none() {
+                let column = self.spec.roles.device_class.clone();
+                self.flag(0, &column, raw);
             }
-        }
-        self.os_name.append_option(row.os_name);
-        self.os_version.append_option(row.os_version);
+            family
+        });
         let patch = self.date(1, row.patch_date);
-        self.patch.push(patch);
         let antimalware = self.date(2, row.antimalware_date);
-        self.antimalware.push(antimalware);
-        match row.network_zone {
-            None => self.zone.append_null(),
-            Some(raw) => {
-                fold(raw, &mut self.folded);
-                self.zone.append_value(&self.folded);
+        let Some((counting, families)) = &self.counting else {
+            return;
+        };
+        let Some(family) = family.and_then(|f| families.iter().position(|k| k == f)) else {
+            return;
+        };
+        let end = counting.end;
+        let inventory = &counting.contract.dictionary.inventory;
+        let isolated = row.network_zone.is_some_and(|raw| {
+            fold(raw, &mut self.folded);
+            self.folded == inventory.isolated_zone
+        });
+        let end_of_support = self.end_of_support(row.os_name, row.os_version);
+        let flags = Flags {
+            family: family as u8,
+            unsupported: end_of_support.is_none_or(|eos| eos <= end),
+            patched: patch.is_none_or(|d| d > end - inventory.patch_window_days as i32),
+            antimalware_current: antimalware
+                .is_some_and(|d| d >= end - inventory.antimalware_window_days as i32),
+            isolated,
+        };
+        *self.tally.devices.entry(flags).or_default() += 1;
+    }
+
+    /// The end of support of the row's operating system, looked up once per spelling; a
+    /// system the reference does not list is counted among the unknown.
+    fn end_of_support(&mut self, name: Option<&str>, version: Option<&str>) -> Option<i32> {
+        self.key.clear();
+        for part in [name, version] {
+            match part {
+                None => self.key.push('\u{0}'),
+                Some(p) => self.key.push_str(p),
             }
+            self.key.push('\u{1f}');
         }
+        let spelling = match self.spellings.get(&self.key) {
+            Some(known) => known.clone(),
+            None => {
+                let counting = self.counting.as_ref().map(|(c, _)| *c);
+                let end_of_support = counting.and_then(|c| c.end_of_support(name, version));
+                let unknown = end_of_support
+                    .is_none()
+                    .then(|| (name.map(normalise_os), version.map(normalise_os)));
+                let spelling = Spelling {
+                    end_of_support,
+                    unknown,
+                };
+                self.spellings.insert(self.key.clone(), spelling.clone());
+                spelling
+            }
+        };
+        if let Some(key) = spelling.unknown {
+            let entry = self.tally.unknown.entry(key).or_insert_with(|| UnknownOs {
+                name: name.map(str::to_string),
+                version: version.map(str::to_string),
+                devices: 0,
+            });
+            entry.devices += 1;
+        }
+        spelling.end_of_support
     }
 
     /// A date as a day number; a cell that is not blank and not a date is a bad cell.
@@ -89,7 +139,8 @@ impl<'s> Cells<'s> {
         if text.is_empty() {
             return None;
         }
-        let parsed = parse_date(text).map(|d| (d - EPOCH).num_days() as i32);
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+        let parsed = parse_date(text).map(|d| (d - epoch).num_days() as i32);
         if parsed.is_none() {
             let column = self.spec.date_columns()[check - 1].to_string();
             self.flag(check, &column, raw.unwrap_or_default());
@@ -109,26 +160,9 @@ impl<'s> Cells<'s> {
         }
     }
 
-    /// The typed frame (one column per [`role`]), the first bad cells by line (those of the
-    /// device class first, then of each date, up to [`LISTED_BAD_CELLS`]) and how many there
-    /// are in all.
-    pub fn finish(self) -> PolarsResult<(DataFrame, Vec<BadCell>, usize)> {
-        let date = |name: &str, days: Vec<Option<i32>>| -> PolarsResult<Column> {
-            Ok(
-                Int32Chunked::from_iter_options(name.into(), days.into_iter())
-                    .into_series()
-                    .cast(&DataType::Date)?
-                    .into(),
-            )
-        };
-        let frame = DataFrame::new_infer_height(vec![
-            self.class.finish().into_series().into(),
-            self.os_name.finish().into_series().into(),
-            self.os_version.finish().into_series().into(),
-            date(role::PATCH_DATE, self.patch)?,
-            date(role::ANTIMALWARE_DATE, self.antimalware)?,
-            self.zone.finish().into_series().into(),
-        ])?;
+    /// The tally, the first bad cells by line (those of the device class first, then of each
+    /// date, up to [`LISTED_BAD_CELLS`]) and how many there are in all.
+    pub fn finish(self) -> (Tally, Vec<BadCell>, usize) {
         let count = self.bad.iter().map(|(_, n)| n).sum();
         let mut listed: Vec<BadCell> = self
             .bad
@@ -137,12 +171,18 @@ impl<'s> Cells<'s> {
             .take(LISTED_BAD_CELLS)
             .collect();
         listed.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
-        Ok((frame, listed, count))
+        (self.tally, listed, count)
     }
 }
 
 /// Trimmed and lower-cased, into `out`.
 fn fold(raw: &str, out: &mut String) {
     out.clear();
-    out.extend(raw.trim().chars().flat_map(char::to_lowercase));
+    let trimmed = raw.trim();
+    if trimmed.is_ascii() {
+        out.push_str(trimmed);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(trimmed.chars().flat_map(char::to_lowercase));
+    }
 }

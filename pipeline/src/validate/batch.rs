@@ -10,7 +10,7 @@ use super::header::{HeaderCheck, HeaderContext, check_header};
 use super::measures::{Applicability, CheckedMeasures, check_measures};
 use super::{Issue, Issues, Site};
 use crate::contract::{Code, Contract, InventorySpec, Organisations};
-use crate::ingest::counts::{DeviceSummary, summarise};
+use crate::ingest::counts::{Counting, DeviceSummary, Tally, summarise};
 use crate::ingest::inventory::{Inventory, read_inventory};
 use crate::ingest::names::{self, FileKind};
 use crate::ingest::returns::ReadFault;
@@ -503,14 +503,19 @@ impl<'b, 'a> Judging<'b, 'a> {
     fn read_inventory_batch(&mut self, batch: Vec<Loaded>) -> Vec<(String, InventoryCandidate)> {
         let spec = &self.batch.contract.dictionary.inventory;
         let limits = self.batch.limits;
+        let counting = Counting::new(self.batch.contract, self.batch.period);
         let mut parsed: Vec<(Loaded, Result<Inventory, ReadFault>)> = self.pool.install(|| {
             batch
                 .into_par_iter()
                 .map(|mut f| {
                     let parsed = match f.name.kind {
-                        FileKind::Inventory(format) => {
-                            read_inventory(format, std::mem::take(&mut f.bytes), spec, &limits)
-                        }
+                        FileKind::Inventory(format) => read_inventory(
+                            format,
+                            std::mem::take(&mut f.bytes),
+                            spec,
+                            &limits,
+                            Some(&counting),
+                        ),
                         FileKind::Return(_) | FileKind::Plan(_) => {
                             unreachable!("inventories only")
                         }
@@ -557,16 +562,16 @@ impl<'b, 'a> Judging<'b, 'a> {
         &self,
         parsed: &mut [(Loaded, Result<Inventory, ReadFault>)],
     ) -> BTreeMap<String, DeviceSummary> {
-        let clean: Vec<(String, polars::prelude::DataFrame)> = parsed
+        let clean: Vec<(String, Tally)> = parsed
             .iter_mut()
             .filter_map(|(f, p)| match p {
                 Ok(inventory) if inventory.bad_cell_count == 0 => {
-                    Some((f.entry.key.clone(), std::mem::take(&mut inventory.frame)))
+                    Some((f.entry.key.clone(), std::mem::take(&mut inventory.tally)))
                 }
                 _ => None,
             })
             .collect();
-        match summarise(clean, self.batch.contract, self.batch.period) {
+        match summarise(clean, self.batch.contract) {
             Ok(summaries) => summaries,
             Err(e) => {
                 // Not expected for typed frames; every file of the batch is then unreadable

@@ -94,7 +94,7 @@ pub fn check_file(
         ),
         FileKind::Inventory(format) => {
             let spec = &contract.dictionary.inventory;
-            match read_inventory(format, bytes, spec, &limits) {
+            match read_inventory(format, bytes, spec, &limits, None) {
                 Err(fault) => issues.file(&site, fault.code, fault.message),
                 Ok(inventory) => {
                     report_bad_cells(&site, &inventory, spec, &mut issues);
