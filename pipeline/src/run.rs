@@ -8,8 +8,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::{StreamExt, TryStreamExt};
-
 use crate::aggregate::changes::{self, Against, Snapshot};
 use crate::aggregate::{self, GapRow, Insights, PeriodFigures, insights, plans};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
@@ -798,15 +796,8 @@ async fn write_outputs(
         dir.write(FIGURES, json).await?;
     }
     crash::at(config.crash_at, CrashPoint::Write);
-    // Reports and exports: thousands of small files, written a few at a time.
-    futures::stream::iter(
-        reports
-            .into_iter()
-            .map(|(path, bytes)| async move { dir.write(&path, bytes).await }),
-    )
-    .buffer_unordered(config.concurrency.max(1))
-    .try_collect::<Vec<()>>()
-    .await?;
+    // Reports and exports: thousands of small files.
+    dir.write_all(reports, config.concurrency).await?;
     Ok(warnings)
 }
 
