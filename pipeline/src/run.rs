@@ -359,15 +359,12 @@ fn rendered(inputs: &report::Inputs) -> Result<Vec<(String, Vec<u8>)>, RunError>
     let under = |folder: &'static str| {
         move |(path, bytes): (String, Vec<u8>)| (format!("{folder}/{path}"), bytes)
     };
-    let mut files: Vec<_> = report::render_all(inputs)?
-        .into_iter()
-        .map(under("reports"))
-        .collect();
-    files.extend(
-        report::oscal::documents(inputs)?
-            .into_iter()
-            .map(under("exports/oscal")),
+    let (reports, exports) = rayon::join(
+        || report::render_all(inputs),
+        || report::oscal::documents(inputs),
     );
+    let mut files: Vec<_> = reports?.into_iter().map(under("reports")).collect();
+    files.extend(exports?.into_iter().map(under("exports/oscal")));
     Ok(files)
 }
 

@@ -170,10 +170,13 @@ pub fn render_all(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError
     ));
     files.extend(downloads);
 
-    files.extend(org_pages(inputs, &env, &page)?);
-
-    let workbook: Vec<(&str, &Table)> = inputs.tables.to_vec();
-    files.push(("analyst.xlsx".to_string(), workbook::analyst(&workbook)?));
+    // The workbook is built on one thread: alongside the pages, not after them.
+    let (pages, workbook) = rayon::join(
+        || org_pages(inputs, &env, &page),
+        || workbook::analyst(inputs.tables),
+    );
+    files.extend(pages?);
+    files.push(("analyst.xlsx".to_string(), workbook?));
     Ok(files)
 }
 
