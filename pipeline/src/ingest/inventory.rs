@@ -1,6 +1,7 @@
-//! Device inventories (CSV or Parquet) read with polars into one typed frame: device class,
-//! normalised OS, the two dates parsed, network zone. Cells that do not fit are listed with
-//! their line so validation can report them; the frame itself is the input of assessment.
+//! Device inventories (CSV or Parquet): the file's shape checked against the limits before any
+//! row is parsed, then every record read once (the csv crate; Parquet through polars) into
+//! [`Cells`], which checks each cell and, in a batch run, counts the device into the file's
+//! [`Tally`]. Cells that do not fit are listed with their line so validation can report them.
 
 use std::io::Cursor;
 
@@ -23,23 +24,6 @@ pub struct BadCell {
     pub line: u64,
     pub column: String,
     pub value: String,
-}
-
-/// The columns of a typed inventory frame, named for the role each plays (the dictionary's
-/// `[inventory.roles]` says which submitted column plays it).
-pub mod role {
-    /// Trimmed and lower-cased.
-    pub const DEVICE_CLASS: &str = "device_class";
-    /// As given.
-    pub const OS_NAME: &str = "os_name";
-    /// As given.
-    pub const OS_VERSION: &str = "os_version";
-    /// A `Date`.
-    pub const PATCH_DATE: &str = "patch_date";
-    /// A `Date`.
-    pub const ANTIMALWARE_DATE: &str = "antimalware_date";
-    /// Trimmed and lower-cased.
-    pub const NETWORK_ZONE: &str = "network_zone";
 }
 
 /// A readable inventory: what is counted of it and the cells that did not fit.
