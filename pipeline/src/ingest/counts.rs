@@ -63,7 +63,7 @@ pub struct UnknownOs {
 /// An inventory reduced to what is counted of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
-    pub devices: HashMap<Flags, u64>,
+    pub devices: PlHashMap<Flags, u64>,
     /// By normalised (name, version); a blank name or version is `None`.
     pub unknown: BTreeMap<(Option<String>, Option<String>), UnknownOs>,
 }

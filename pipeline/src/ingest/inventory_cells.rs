@@ -3,7 +3,7 @@
 //! and, when counting, each device's flags added to the file's [`Tally`]. No row allocates:
 //! an operating system is looked up once per spelling in the file.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap;
 
 use super::counts::{Counting, Flags, Tally, UnknownOs, families};
 use super::inventory::{BadCell, LISTED_BAD_CELLS};
@@ -37,7 +37,7 @@ pub struct Cells<'s> {
     /// Per checked column (device class, then the dates): the first bad cells, and how many.
     bad: [(Vec<BadCell>, usize); 3],
     tally: Tally,
-    spellings: HashMap<String, Spelling>,
+    spellings: PlHashMap<String, Spelling>,
     folded: String,
     key: String,
 }
@@ -51,7 +51,7 @@ impl<'s> Cells<'s> {
             line: 1,
             bad: Default::default(),
             tally: Tally::default(),
-            spellings: HashMap::new(),
+            spellings: PlHashMap::default(),
             folded: String::new(),
             key: String::new(),
         }
