@@ -122,6 +122,12 @@ impl fmt::Display for Period {
     }
 }
 
+/// A date as the number of days since 1970-01-01: how dates are compared in assessment and
+/// inventory counting.
+pub fn day_number(date: NaiveDate) -> i32 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch")).num_days() as i32
+}
+
 /// Parses `YYYY-MM-DD` or `DD/MM/YYYY` with two-digit day and month.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();

@@ -582,10 +582,15 @@ async fn read_plan_rows(out: &Location, period: Period) -> Result<Vec<plans::Pla
         return Ok(Vec::new());
     }
     let run = publish::resolve(out, period).await.map_err(shown)?;
+    published_plan_rows(&run).await
+}
+
+/// The rows of a published run's plans table; none when the run has no plans table.
+async fn published_plan_rows(run: &Location) -> Result<Vec<plans::PlanRow>, String> {
     match run.read("tables/plans.csv").await {
         Ok(bytes) => plans::parse_table(&bytes),
         Err(e) if e.is_not_found() => Ok(Vec::new()),
-        Err(e) => Err(shown(e)),
+        Err(e) => Err(format!("{:#}", anyhow::Error::new(e))),
     }
 }
 
@@ -615,7 +620,7 @@ pub async fn published_for_plan(
         .filter(|r| r[0] == org_code)
         .map(|r| (r[1].clone(), r[2].clone()))
         .collect();
-    Ok(Some((last, outcomes, read_plan_rows(out, last).await?)))
+    Ok(Some((last, outcomes, published_plan_rows(&run).await?)))
 }
 
 /// What changed since the run of `period` published before this one, and since the previous

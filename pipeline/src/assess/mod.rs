@@ -8,13 +8,12 @@ pub mod evidence;
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use polars::prelude::*;
 
 pub use catalogue::{Catalogue, CatalogueError, Compiled, Rule, Standard, ValueFormat};
 
 use crate::contract::{Contract, MeasureType, Organisations};
-use crate::period::Period;
+use crate::period::{Period, day_number};
 use crate::validate::{Validated, Value};
 use evidence::Derived;
 
@@ -123,10 +122,6 @@ pub struct Assessment {
     pub status: Vec<StatusRow>,
 }
 
-fn day_number(date: NaiveDate) -> i64 {
-    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch")).num_days()
-}
-
 /// The wide frame: org_code, org_type, period_end, has_inventory, then one column per measure
 /// (counts and money as Float64 so ratios divide, booleans, dates as day numbers).
 fn measure_frame(
@@ -156,7 +151,7 @@ fn measure_frame(
         .into(),
         Series::new(
             catalogue::PERIOD_END.into(),
-            vec![day_number(validated.period.end()); returns.len()],
+            vec![i64::from(day_number(validated.period.end())); returns.len()],
         )
         .into(),
     ];
@@ -199,7 +194,7 @@ fn measure_frame(
                 returns
                     .iter()
                     .map(|r| match value(r) {
-                        Some(Value::Date(d)) => Some(day_number(d)),
+                        Some(Value::Date(d)) => Some(i64::from(day_number(d))),
                         _ => None,
                     })
                     .collect::<Vec<_>>(),

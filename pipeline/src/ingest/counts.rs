@@ -6,15 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::contract::{Contract, normalise_os};
-use crate::period::Period;
-
-fn day_number(date: NaiveDate) -> i32 {
-    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch")).num_days() as i32
-}
+use crate::period::{Period, day_number};
 
 /// What every device row is judged against: the period's end, the windows, the lifecycle.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use polars::prelude::PlHashMap;
 use super::counts::{Counting, Flags, Tally, UnknownOs, families};
 use super::inventory::{BadCell, LISTED_BAD_CELLS};
 use crate::contract::{InventorySpec, normalise_os};
-use crate::period::parse_date;
+use crate::period::{day_number, parse_date};
 
 /// The cells of one row, by role, as read (`None` for a missing value).
 #[derive(Debug, Clone, Copy, Default)]
@@ -139,8 +139,7 @@ impl<'s> Cells<'s> {
         if text.is_empty() {
             return None;
         }
-        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
-        let parsed = parse_date(text).map(|d| (d - epoch).num_days() as i32);
+        let parsed = parse_date(text).map(day_number);
         if parsed.is_none() {
             let column = self.spec.date_columns()[check - 1].to_string();
             self.flag(check, &column, raw.unwrap_or_default());

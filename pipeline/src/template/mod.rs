@@ -31,6 +31,18 @@ const SUBMITTED_COL: u16 = 2;
 /// The one cell the submission time is typed in; every other row's copies it.
 const SUBMITTED_CELL: &str = "=$C$2";
 
+/// The header row's format, in every sheet of the templates.
+fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_border_bottom(FormatBorder::Thin)
+        .set_background_color("D9E1F2")
+}
+
+fn excel_date(date: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)
+}
+
 /// Writes the template workbook for `org_code` and `period` to bytes.
 pub fn template(
     dict: &Dictionary,
@@ -39,10 +51,7 @@ pub fn template(
     applicability: Applicability,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let header = Format::new()
-        .set_bold()
-        .set_border_bottom(FormatBorder::Thin)
-        .set_background_color("D9E1F2");
+    let header = header_format();
     let sheet = workbook.add_worksheet().set_name("Return")?;
     for (col, (name, width)) in COLUMNS.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *name, &header)?;
@@ -116,11 +125,7 @@ fn measure_row(
         MeasureType::Date => {
             let date = Format::new().set_num_format("yyyy-mm-dd").set_unlocked();
             sheet.write_blank(row, VALUE_COL, &date)?;
-            let end = ExcelDateTime::from_ymd(
-                period_end.year() as u16,
-                period_end.month() as u8,
-                period_end.day() as u8,
-            )?;
+            let end = excel_date(period_end)?;
             let earliest = ExcelDateTime::from_ymd(2000, 1, 1)?;
             (
                 DataValidation::new().allow_date(DataValidationRule::Between(earliest, end)),

@@ -4,10 +4,10 @@
 
 use std::collections::HashSet;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_xlsxwriter::{
-    DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format,
-    FormatBorder, Workbook, Worksheet, XlsxError,
+    DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format, Workbook,
+    Worksheet, XlsxError,
 };
 
 use crate::aggregate::plans::PlanRow;
@@ -96,10 +96,7 @@ pub fn plan_sheet(
     period: Period,
     lines: &[PlanLine],
 ) -> Result<(), XlsxError> {
-    let header = Format::new()
-        .set_bold()
-        .set_border_bottom(FormatBorder::Thin)
-        .set_background_color("D9E1F2");
+    let header = super::header_format();
     let sheet = workbook.add_worksheet().set_name(&spec.sheet)?;
     let note_col = spec.columns.len() as u16;
     for (col, column) in spec.columns.iter().enumerate() {
@@ -147,7 +144,12 @@ fn plan_row(
         };
         match (column.kind, line.target_date) {
             (PlanColumnType::Date, Some(date)) => {
-                sheet.write_datetime_with_format(row, col, excel_date(date)?, &date_format())?;
+                sheet.write_datetime_with_format(
+                    row,
+                    col,
+                    super::excel_date(date)?,
+                    &date_format(),
+                )?;
             }
             (PlanColumnType::Date, None) => {
                 sheet.write_blank(row, col, &date_format())?;
@@ -163,10 +165,6 @@ fn plan_row(
 
 fn date_format() -> Format {
     Format::new().set_num_format("yyyy-mm-dd")
-}
-
-fn excel_date(date: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
-    ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)
 }
 
 /// The spreadsheet's own checks: a status from the list, a target date that is a date.
