@@ -250,14 +250,10 @@ impl Location {
     pub async fn read(&self, relative: &str) -> Result<Bytes, StorageError> {
         if let Some(root) = &self.local {
             let (root, key) = (root.clone(), relative.to_string());
-            return tokio::task::spawn_blocking(move || {
-                let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut local::open(&root, &key)?, &mut bytes)?;
-                Ok(Bytes::from(bytes))
-            })
-            .await
-            .map_err(|e| self.io_error("read", relative, std::io::Error::other(e)))?
-            .map_err(|e| self.io_error("read", relative, e));
+            return tokio::task::spawn_blocking(move || local::read(&root, &key))
+                .await
+                .map_err(|e| self.io_error("read", relative, std::io::Error::other(e)))?
+                .map_err(|e| self.io_error("read", relative, e));
         }
         let key = self.key(relative);
         let result = self
@@ -269,6 +265,52 @@ impl Location {
             .bytes()
             .await
             .map_err(|e| self.error("read", relative, e))
+    }
+
+    /// Reads many objects, each result in the order of `keys`, and hands each object to
+    /// `then` on the thread that read it (so work such as a digest is spread too). On local
+    /// disk they are read on rayon's pool from one blocking task, as [`Location::write_all`]
+    /// writes; elsewhere `concurrency` gets run at a time.
+    pub async fn read_many<T, F>(
+        &self,
+        keys: Vec<String>,
+        concurrency: usize,
+        then: F,
+    ) -> Vec<Result<T, StorageError>>
+    where
+        T: Send + 'static,
+        F: Fn(Bytes) -> T + Send + Sync + 'static,
+    {
+        let Some(root) = self.local.clone() else {
+            let then = &then;
+            return futures::stream::iter(keys)
+                .map(|key| async move { self.read(&key).await.map(then) })
+                .buffered(concurrency.max(1))
+                .collect()
+                .await;
+        };
+        let count = keys.len();
+        let read = tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            let results: Vec<std::io::Result<T>> = keys
+                .par_iter()
+                .map(|key| local::read(&root, key).map(&then))
+                .collect();
+            (keys, results)
+        })
+        .await;
+        match read {
+            Ok((keys, results)) => keys
+                .iter()
+                .zip(results)
+                .map(|(key, result)| result.map_err(|e| self.io_error("read", key, e)))
+                .collect(),
+            Err(e) => std::iter::repeat_with(|| {
+                Err(self.io_error("read", "files", std::io::Error::other(e.to_string())))
+            })
+            .take(count)
+            .collect(),
+        }
     }
 
     pub async fn write(&self, relative: &str, bytes: impl Into<Bytes>) -> Result<(), StorageError> {
@@ -444,6 +486,8 @@ mod local {
     use std::os::unix::fs::OpenOptionsExt;
     use std::path::Path;
 
+    use bytes::Bytes;
+
     use super::Entry;
 
     /// Every file below `root`, with links as entries of their own (never followed).
@@ -511,6 +555,14 @@ mod local {
             return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
         }
         Ok(file)
+    }
+
+    /// The whole of `root/relative`, opened as [`open`] does.
+    pub fn read(root: &Path, relative: &str) -> std::io::Result<Bytes> {
+        let mut file = open(root, relative)?;
+        let mut bytes = Vec::with_capacity(file.metadata()?.len() as usize);
+        file.read_to_end(&mut bytes)?;
+        Ok(Bytes::from(bytes))
     }
 
     /// Writes each (relative path, bytes) below `root`, making the folders first. A part that

@@ -125,6 +125,21 @@ fn check_parquet(max_decoded_bytes: u64) -> ExitCode {
     }
 }
 
+/// Threads kept for blocking work at most. Local reads and writes run on rayon's pool (a
+/// thread per core) from one blocking task, so a few threads are enough; tokio's default of
+/// 512 let a run start hundreds of short-lived threads for small files.
+const BLOCKING_THREADS: usize = 8;
+
+/// The async runtime of every command that needs one.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()
+        .context("failed to start the async runtime")
+}
+
 /// Progress of long work goes to standard error as log lines (colour only on a terminal); the
 /// summary goes to standard output.
 fn init_tracing() {

@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context;
-
 use super::error::Result;
 use super::settings::{self, Settings};
 use crate::contract::{Contract, Severity};
@@ -41,7 +39,7 @@ pub struct RunArgs {
 
 pub fn command(args: RunArgs, settings: Settings, contract: Contract) -> Result<ExitCode> {
     let config = config(args, settings, contract)?;
-    let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+    let runtime = super::runtime()?;
     let output = runtime.block_on(run::run(&config))?;
     print_summary(&output.summary);
     Ok(ExitCode::SUCCESS)

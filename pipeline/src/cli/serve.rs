@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use chrono::Utc;
 
 use super::error::{Failure, Result};
+use super::runtime;
 use super::settings::{self, Settings};
 use crate::contract::Contract;
 use crate::period::Period;
@@ -99,10 +99,6 @@ pub struct AuditArgs {
     pub json: bool,
     #[command(flatten)]
     pub state: StateArg,
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Runtime::new().context("failed to start the async runtime")?)
 }
 
 fn served(e: ServeError) -> Failure {

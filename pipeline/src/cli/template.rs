@@ -100,8 +100,7 @@ fn plan_workbook(
     let nothing_yet = !out.contains("://") && !std::path::Path::new(out).exists();
     let published = match nothing_yet {
         true => None,
-        false => tokio::runtime::Runtime::new()
-            .map_err(anyhow::Error::new)?
+        false => super::runtime()?
             .block_on(crate::run::published_for_plan(
                 &settings::location(out, false)?,
                 org_code,

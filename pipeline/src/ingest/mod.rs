@@ -13,7 +13,6 @@ mod parquet_footer;
 pub mod returns;
 
 use bytes::Bytes;
-use futures::StreamExt;
 
 use crate::period::Period;
 use crate::storage::{Entry, Location, StorageError};
@@ -117,10 +116,10 @@ pub fn chunks(
     chunks
 }
 
-/// Reads `files` with at most `concurrency` reads in flight; the result is in input order.
-/// A file whose listed size is over `limit` of its name, or that the store fails to read, is
-/// not read (`Loaded::unread`): one file never stops the batch. `on_read` hears how many files
-/// have been read so far.
+/// Reads `files` with at most `concurrency` reads in flight (on local disk, one per core);
+/// the result is in input order. A file whose listed size is over `limit` of its name, or that
+/// the store fails to read, is not read (`Loaded::unread`): one file never stops the batch.
+/// `on_read` hears how many files have been read, once they all have.
 pub async fn read_all(
     landing: &Location,
     files: Vec<(Entry, FileName)>,
@@ -128,36 +127,47 @@ pub async fn read_all(
     limit: impl Fn(&FileName) -> u64,
     on_read: impl Fn(usize),
 ) -> Vec<Loaded> {
-    let mut done = 0;
-    let limit = &limit;
-    futures::stream::iter(files)
-        .map(|(entry, name)| async move {
-            let unread = |why| Loaded {
-                entry: entry.clone(),
-                name: name.clone(),
-                bytes: Bytes::new(),
-                sha256: String::new(),
-                unread: Some(why),
+    let wanted: Vec<String> = files
+        .iter()
+        .filter(|(entry, name)| entry.size <= limit(name))
+        .map(|(entry, _)| entry.key.clone())
+        .collect();
+    let mut read = landing
+        .read_many(wanted, concurrency, |bytes| {
+            let sha256 = sha256_hex(&bytes);
+            (bytes, sha256)
+        })
+        .await
+        .into_iter();
+    let loaded: Vec<Loaded> = files
+        .into_iter()
+        .map(|(entry, name)| {
+            let outcome = match entry.size <= limit(&name) {
+                true => read
+                    .next()
+                    .map(|r| r.map_err(|e| Unread::Failed(format!("{:#}", anyhow::Error::new(e))))),
+                false => Some(Err(Unread::TooLarge)),
             };
-            if entry.size > limit(&name) {
-                return unread(Unread::TooLarge);
-            }
-            match landing.read(&entry.key).await {
-                Ok(bytes) => Loaded {
-                    sha256: sha256_hex(&bytes),
-                    bytes,
-                    unread: None,
+            let outcome = outcome
+                .unwrap_or_else(|| Err(Unread::Failed("the store gave no result".to_string())));
+            match outcome {
+                Ok((bytes, sha256)) => Loaded {
                     entry,
                     name,
+                    bytes,
+                    sha256,
+                    unread: None,
                 },
-                Err(e) => unread(Unread::Failed(format!("{:#}", anyhow::Error::new(e)))),
+                Err(why) => Loaded {
+                    entry,
+                    name,
+                    bytes: Bytes::new(),
+                    sha256: String::new(),
+                    unread: Some(why),
+                },
             }
         })
-        .buffered(concurrency.max(1))
-        .inspect(|_| {
-            done += 1;
-            on_read(done);
-        })
-        .collect()
-        .await
+        .collect();
+    on_read(loaded.len());
+    loaded
 }
