@@ -37,6 +37,7 @@ const NAMESPACE: [u8; 16] = [
 
 /// The version-5 UUID (RFC 9562) of `name` in `namespace`, as lower-case text.
 fn uuid_v5(namespace: &[u8; 16], name: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha1::new()
         .chain_update(namespace)
         .chain_update(name.as_bytes())
@@ -45,15 +46,15 @@ fn uuid_v5(namespace: &[u8; 16], name: &str) -> String {
     b.copy_from_slice(&digest[..16]);
     b[6] = (b[6] & 0x0f) | 0x50;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    let mut text = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push(HEX[usize::from(byte >> 4)] as char);
+        text.push(HEX[usize::from(byte & 0x0f)] as char);
+    }
+    text
 }
 
 /// A UUID of Baseline's: the same name always gives the same UUID.
@@ -138,8 +139,13 @@ pub fn documents(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError>
 /// A document of one organisation: compact, as there are thousands (18 KB each, against
 /// 35 KB indented).
 fn json(document: &impl serde::Serialize) -> Result<Vec<u8>, ReportError> {
-    serde_json::to_vec(document).map_err(ReportError::Export)
+    let mut bytes = Vec::with_capacity(DOCUMENT_BYTES);
+    serde_json::to_writer(&mut bytes, document).map_err(ReportError::Export)?;
+    Ok(bytes)
 }
+
+/// Room for a typical document, so that writing one rarely moves it.
+const DOCUMENT_BYTES: usize = 24 * 1024;
 
 /// The organisation of a code, when the code is safe to be part of a path.
 fn organisation<'a>(inputs: &'a Inputs, org_code: &str) -> Option<&'a Organisation> {
