@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::aggregate::GapRow;
 use crate::aggregate::insights::PeriodFigures;
+use crate::aggregate::plans::PlanRow;
 use crate::assess::{Assessment, Catalogue};
 use crate::contract::{Contract, Organisations};
 use crate::period::Period;
@@ -83,7 +84,7 @@ pub struct Inputs<'a> {
     /// Every table the run wrote, by name, in the order the workbook lists them.
     pub tables: &'a [(&'a str, &'a Table)],
     /// The improvement plans' rows: this period's and the periods' before it.
-    pub plans: &'a [crate::aggregate::plans::PlanRow],
+    pub plans: &'a [PlanRow],
 }
 
 /// A headline number in a box.
@@ -207,6 +208,10 @@ fn org_pages(
             .or_default()
             .push(issue);
     }
+    let mut plans: HashMap<&str, Vec<&PlanRow>> = HashMap::new();
+    for row in inputs.plans {
+        plans.entry(row.org_code.as_str()).or_default().push(row);
+    }
     let org_types = &inputs.contract.dictionary.org_types;
     inputs
         .assessment
@@ -222,16 +227,18 @@ fn org_pages(
             let rows = outcomes
                 .get(org.org_code.as_str())
                 .map_or(&[][..], |r| &inputs.assessment.outcomes[r.clone()]);
-            let own_issues = issues
-                .get(org.org_code.as_str())
-                .map_or(&[][..], Vec::as_slice);
+            let code = org.org_code.as_str();
+            let own = org::Own {
+                status,
+                outcomes: rows,
+                issues: issues.get(code).map_or(&[][..], Vec::as_slice),
+                plans: plans.get(code).map_or(&[][..], Vec::as_slice),
+            };
             let model = org::build(
                 inputs,
                 &peers,
                 org,
-                status,
-                rows,
-                own_issues,
+                own,
                 Page {
                     // Meant for the organisation itself as much as for national bodies.
                     classification_note: format!(

@@ -10,6 +10,7 @@ use super::Inputs;
 use super::model::{
     Cell, Page, TableModel, format_value, outcome_label, status_label, threshold_text,
 };
+use crate::aggregate::plans::PlanRow;
 use crate::assess::catalogue::ValueFormat;
 use crate::assess::{Outcome, OutcomeRow, Status, StatusRow};
 use crate::contract::Organisation;
@@ -134,17 +135,24 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// What the run holds of one organisation, found once for its page.
+pub struct Own<'a> {
+    pub status: &'a StatusRow,
+    pub outcomes: &'a [OutcomeRow],
+    pub issues: &'a [&'a Issue],
+    /// Its rows of the plans table, every period.
+    pub plans: &'a [&'a PlanRow],
+}
+
 /// The page of one organisation: its outcomes beside its peers', the advice for each standard
 /// it falls short of, and the issues in its files with what to change.
-pub fn build(
-    inputs: &Inputs,
-    peers: &Peers,
-    org: &Organisation,
-    status: &StatusRow,
-    outcomes: &[OutcomeRow],
-    issues: &[&Issue],
-    page: Page,
-) -> OrgPage {
+pub fn build(inputs: &Inputs, peers: &Peers, org: &Organisation, own: Own, page: Page) -> OrgPage {
+    let Own {
+        status,
+        outcomes,
+        issues,
+        plans,
+    } = own;
     let dictionary = &inputs.contract.dictionary;
     let submitted = status.status != Status::NotSubmitted;
     let met = status.counts.get(&Outcome::Met).copied().unwrap_or(0);
@@ -179,7 +187,7 @@ pub fn build(
         issues: issue_table(inputs, issues),
         remediation: remedies(inputs, outcomes),
         min_group: dictionary.min_group,
-        plan: super::plans::organisation(inputs, &org.org_code),
+        plan: super::plans::organisation(inputs, &org.org_code, plans),
         page,
     }
 }

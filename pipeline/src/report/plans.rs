@@ -307,8 +307,9 @@ fn most_overdue(
 }
 
 /// An organisation's plan: each action this period with its standard's outcome now and in
-/// the three periods before (as the plans table recorded it), what is overdue first.
-pub fn organisation(inputs: &Inputs, org_code: &str) -> TableModel {
+/// the three periods before (as the plans table recorded it), what is overdue first. `own` is
+/// the organisation's rows of the plans table.
+pub fn organisation(inputs: &Inputs, org_code: &str, own: &[&PlanRow]) -> TableModel {
     let earlier: Vec<Period> = {
         let mut p = inputs.period;
         (0..3)
@@ -340,11 +341,6 @@ pub fn organisation(inputs: &Inputs, org_code: &str) -> TableModel {
         "No improvement plan was received for {0}. If a standard is not met, send {org_code}_{0}_plan.csv or .xlsx with an action for each.",
         inputs.period
     ));
-    let own: Vec<&PlanRow> = inputs
-        .plans
-        .iter()
-        .filter(|r| r.org_code == org_code)
-        .collect();
     let outcome_in = |period: Period, standard: &str| {
         own.iter()
             .find(|r| r.period == period && r.standard_id == standard)
