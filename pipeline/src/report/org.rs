@@ -56,19 +56,23 @@ pub struct Remedy {
 /// `None` when fewer than the dictionary's `min_group` peers have a value (a median of fewer would tell an
 /// organisation too much about a named few).
 pub struct Peers {
-    medians: HashMap<(String, String), Option<String>>,
+    /// By organisation type, then by standard.
+    medians: HashMap<String, HashMap<String, Option<String>>>,
     min_group: u64,
+    /// Each standard's thresholds in words, by standard: the same on every page, so worded
+    /// once.
+    thresholds: HashMap<String, String>,
 }
 
 impl Peers {
     pub fn of(inputs: &Inputs) -> Self {
-        let mut values: HashMap<(String, String), Vec<f64>> = HashMap::new();
+        let mut values: HashMap<(&str, &str), Vec<f64>> = HashMap::new();
         for o in &inputs.assessment.outcomes {
             let (Some(org), Some(v)) = (inputs.orgs.get(&o.org_code), o.value) else {
                 continue;
             };
             values
-                .entry((org.org_type.clone(), o.standard_id.clone()))
+                .entry((org.org_type.as_str(), o.standard_id.as_str()))
                 .or_default()
                 .push(v);
         }
@@ -79,33 +83,41 @@ impl Peers {
             .map(|s| (s.standard.id.as_str(), s.standard.value_format))
             .collect();
         let min_group = inputs.contract.dictionary.min_group;
-        let medians = values
-            .into_iter()
-            .map(|((org_type, id), mut v)| {
-                let shown = (v.len() as u64 >= min_group).then(|| {
-                    let format = formats
-                        .get(id.as_str())
-                        .copied()
-                        .unwrap_or(ValueFormat::Ratio);
-                    match format {
-                        ValueFormat::Bool => {
-                            let yes = v.iter().filter(|x| **x >= 0.5).count() as u64;
-                            format!(
-                                "{}% answer yes",
-                                crate::aggregate::insights::pct(yes, v.len() as u64)
-                            )
-                        }
-                        _ => format_value(format, median(&mut v)),
+        let mut medians: HashMap<String, HashMap<String, Option<String>>> = HashMap::new();
+        for ((org_type, id), mut v) in values {
+            let shown = (v.len() as u64 >= min_group).then(|| {
+                let format = formats.get(id).copied().unwrap_or(ValueFormat::Ratio);
+                match format {
+                    ValueFormat::Bool => {
+                        let yes = v.iter().filter(|x| **x >= 0.5).count() as u64;
+                        format!(
+                            "{}% answer yes",
+                            crate::aggregate::insights::pct(yes, v.len() as u64)
+                        )
                     }
-                });
-                ((org_type, id), shown)
-            })
+                    _ => format_value(format, median(&mut v)),
+                }
+            });
+            medians
+                .entry(org_type.to_string())
+                .or_default()
+                .insert(id.to_string(), shown);
+        }
+        let thresholds = inputs
+            .catalogue
+            .standards
+            .iter()
+            .map(|s| (s.standard.id.clone(), threshold_text(&s.standard)))
             .collect();
-        Peers { medians, min_group }
+        Peers {
+            medians,
+            min_group,
+            thresholds,
+        }
     }
 
     fn of_standard(&self, org_type: &str, id: &str) -> String {
-        match self.medians.get(&(org_type.to_string(), id.to_string())) {
+        match self.medians.get(org_type).and_then(|m| m.get(id)) {
             Some(Some(m)) => m.clone(),
             Some(None) => format!("[c] fewer than {} peers", self.min_group),
             None => "[x]".to_string(),
@@ -233,7 +245,13 @@ fn outcome_table(
             } else {
                 peers.of_standard(&org.org_type, &standard.id)
             }),
-            Cell::text(threshold_text(standard)),
+            Cell::text(
+                peers
+                    .thresholds
+                    .get(&standard.id)
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
             Cell::text(if o.derived {
                 "Device inventory"
             } else {

@@ -80,6 +80,33 @@ struct Shared<'a> {
     /// The release date of the period's figures: the documents' `last-modified`, so that a
     /// run of the same inputs gives the same bytes.
     released: String,
+    /// The wording of each standard of the edition, in the catalogue's order.
+    words: Vec<Wording>,
+}
+
+/// What the findings and observations of every organisation say of one standard, worded
+/// once per run.
+struct Wording {
+    /// `{id}: {title}`.
+    title: String,
+    /// The control statement a finding targets.
+    statement: String,
+    met: Option<String>,
+    partially_met: Option<String>,
+    /// The thresholds in words.
+    threshold: String,
+}
+
+impl Wording {
+    fn of(s: &Standard) -> Self {
+        Wording {
+            title: format!("{}: {}", s.id, s.title),
+            statement: format!("{}_smt", s.id),
+            met: s.met.map(|t| t.to_string()),
+            partially_met: s.partially_met.map(|t| t.to_string()),
+            threshold: threshold_text(s),
+        }
+    }
 }
 
 impl Shared<'_> {
@@ -128,6 +155,12 @@ pub fn documents(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError>
     let shared = Shared {
         inputs,
         released: day_start(released),
+        words: inputs
+            .catalogue
+            .standards
+            .iter()
+            .map(|c| Wording::of(&c.standard))
+            .collect(),
     };
     let catalog = serde_json::to_vec_pretty(&catalog(&shared)).map_err(ReportError::Export)?;
     let mut files = vec![("catalog.json".to_string(), catalog)];
@@ -294,14 +327,23 @@ fn results_document(
     let method = uuid(&format!("method:{key}"));
     let party = shared.organisation(org);
     let standards = inputs.catalogue.standards.iter().map(|c| &c.standard);
-    let judged: Vec<(&Standard, &OutcomeRow)> = standards
-        .filter_map(|s| Some((s, rows.iter().find(|o| o.standard_id == s.id)?)))
+    let judged: Vec<Judged> = standards
+        .zip(&shared.words)
+        .filter_map(|(s, words)| {
+            let row = rows.iter().find(|o| o.standard_id == s.id)?;
+            Some(Judged {
+                s,
+                words,
+                o: row,
+                observation: uuid(&format!("observation:{key}:{}", s.id)),
+            })
+        })
         .collect();
     let observations = judged
         .iter()
-        .map(|(s, o)| observation(&key, &party.uuid, sources, s, o))
+        .map(|j| observation(&party.uuid, sources, j))
         .collect();
-    let findings = judged.iter().map(|(s, o)| finding(&key, s, o)).collect();
+    let findings = judged.iter().map(|j| finding(&key, j)).collect();
     let label = period_label(period);
     ResultsDocument {
         assessment_results: AssessmentResults {
@@ -331,8 +373,8 @@ fn results_document(
                     control_selections: vec![ControlSelection {
                         include_controls: judged
                             .iter()
-                            .map(|(s, _)| ControlRef {
-                                control_id: s.id.clone(),
+                            .map(|j| ControlRef {
+                                control_id: j.s.id.clone(),
                             })
                             .collect(),
                     }],
@@ -351,13 +393,17 @@ fn results_document(
     }
 }
 
-fn observation(
-    key: &str,
-    party: &str,
-    sources: &Sources,
-    s: &Standard,
-    o: &OutcomeRow,
-) -> Observation {
+/// One standard as judged for an organisation.
+struct Judged<'a> {
+    s: &'a Standard,
+    words: &'a Wording,
+    o: &'a OutcomeRow,
+    /// The UUID of its observation, which its finding cites.
+    observation: String,
+}
+
+fn observation(party: &str, sources: &Sources, judged: &Judged) -> Observation {
+    let Judged { s, words, o, .. } = judged;
     let mut props = vec![
         Prop::new("outcome", o.outcome.as_str()),
         Prop::new("source", if o.derived { "inventory" } else { "return" }),
@@ -370,11 +416,11 @@ fn observation(
         ));
     }
     for (name, threshold) in [
-        ("threshold-met", s.met),
-        ("threshold-partially-met", s.partially_met),
+        ("threshold-met", &words.met),
+        ("threshold-partially-met", &words.partially_met),
     ] {
         if let Some(t) = threshold {
-            props.push(Prop::new(name, t.to_string()));
+            props.push(Prop::new(name, t.as_str()));
         }
     }
     let file = match (o.derived, sources.inventory) {
@@ -382,9 +428,9 @@ fn observation(
         _ => format!("Monthly return {}", sources.ret.file),
     };
     Observation {
-        uuid: uuid(&format!("observation:{key}:{}", s.id)),
-        title: format!("{}: {}", s.id, s.title),
-        description: observed(s, o),
+        uuid: judged.observation.clone(),
+        title: words.title.clone(),
+        description: observed(judged),
         props,
         methods: ["EXAMINE"],
         subjects: vec![Subject {
@@ -399,7 +445,8 @@ fn observation(
 }
 
 /// What was observed, in words.
-fn observed(s: &Standard, o: &OutcomeRow) -> String {
+fn observed(judged: &Judged) -> String {
+    let Judged { s, words, o, .. } = judged;
     match (o.outcome, o.value) {
         (Outcome::NotApplicable, _) => {
             "The standard does not apply to this type of organisation.".to_string()
@@ -411,12 +458,13 @@ fn observed(s: &Standard, o: &OutcomeRow) -> String {
             "Value {} ({}). {}.",
             format_value(s.value_format, v),
             outcome_label(o.outcome).to_lowercase(),
-            threshold_text(s)
+            words.threshold
         ),
     }
 }
 
-fn finding(key: &str, s: &Standard, o: &OutcomeRow) -> Finding {
+fn finding(key: &str, judged: &Judged) -> Finding {
+    let Judged { s, words, o, .. } = judged;
     // Not applicable is not a gap (as in the plans); anything else short of met is.
     let (state, reason) = match o.outcome {
         Outcome::Met => ("satisfied", "pass"),
@@ -430,15 +478,15 @@ fn finding(key: &str, s: &Standard, o: &OutcomeRow) -> Finding {
         description: format!("{} ({}).", s.title, outcome_label(o.outcome).to_lowercase()),
         props: vec![
             Prop::new("outcome", o.outcome.as_str()),
-            Prop::new("critical", s.critical.to_string()),
+            Prop::new("critical", if s.critical { "true" } else { "false" }),
         ],
         target: Target {
             kind: "statement-id",
-            target_id: format!("{}_smt", s.id),
+            target_id: words.statement.clone(),
             status: TargetStatus { state, reason },
         },
         related_observations: vec![RelatedObservation {
-            observation_uuid: uuid(&format!("observation:{key}:{}", s.id)),
+            observation_uuid: judged.observation.clone(),
         }],
     }
 }

@@ -47,9 +47,14 @@ impl Prop {
     /// A property with its value trimmed (OSCAL allows no space at either end).
     pub fn new(name: &'static str, value: impl Into<String>) -> Self {
         let value: String = value.into();
+        let trimmed = value.trim();
+        let value = match trimmed.len() == value.len() {
+            true => value,
+            false => trimmed.to_string(),
+        };
         Prop {
             name,
-            value: value.trim().to_string(),
+            value,
             ns: NS,
         }
     }
