@@ -391,3 +391,55 @@ fn a_parquet_file_that_aborts_its_decoder_does_not_stop_the_run() {
         "{status}"
     );
 }
+
+/// An inventory that is not UTF-8 throughout is read cell by cell: a byte that is not UTF-8
+/// in a column Baseline reads makes the file unreadable, naming its line; one in a column it
+/// ignores (`device_id`) changes nothing. Both differ from the UTF-8 file only there.
+#[test]
+fn an_inventory_not_in_utf8_is_refused_only_for_the_columns_read() {
+    let csv_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/inventory_without_return/landing/QWE_2026-10_inventory.csv");
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let codes = |issues: &[Issue]| issues.iter().map(|i| i.code).collect::<Vec<_>>();
+    let name = "QWE_2026-10_inventory.csv";
+    let clean = check(name, text.clone().into_bytes(), Limits::default());
+    assert!(!codes(&clean).contains(&Code::UnreadableFile));
+
+    // Line 3 is the second device: its first cell (the device id) and then its OS name.
+    let third = text.lines().nth(2).unwrap();
+    let (id, rest) = third.split_once(',').unwrap();
+    let latin1 = |cell: &str| {
+        let mut bytes = cell.as_bytes().to_vec();
+        bytes.push(0xe9);
+        bytes
+    };
+    let with = |line: Vec<u8>| {
+        let mut bytes = Vec::new();
+        for (i, l) in text.lines().enumerate() {
+            match i {
+                2 => bytes.extend_from_slice(&line),
+                _ => bytes.extend_from_slice(l.as_bytes()),
+            }
+            bytes.push(b'\n');
+        }
+        bytes
+    };
+
+    let mut in_ignored = latin1(id);
+    in_ignored.extend_from_slice(format!(",{rest}").as_bytes());
+    assert_eq!(
+        codes(&check(name, with(in_ignored), Limits::default())),
+        codes(&clean)
+    );
+
+    let (class, after_class) = rest.split_once(',').unwrap();
+    let (os_name, after_os) = after_class.split_once(',').unwrap();
+    let mut in_read = format!("{id},{class},").into_bytes();
+    in_read.extend(latin1(os_name));
+    in_read.extend_from_slice(format!(",{after_os}").as_bytes());
+    only(
+        &check(name, with(in_read), Limits::default()),
+        Code::UnreadableFile,
+        "line 3 is not UTF-8 text",
+    );
+}

@@ -288,30 +288,44 @@ fn role_positions<'a>(
 }
 
 /// A CSV inventory, read record by record into [`Cells`]; an empty cell is a missing value.
+/// A file that is UTF-8 throughout (nearly every one) is read as text records, each checked
+/// once; otherwise each role cell is checked, so that the first bad one is named by its line.
 fn csv_cells<'s>(
     bytes: &[u8],
     spec: &InventorySpec,
     mut cells: Cells<'s>,
 ) -> Result<Cells<'s>, ReadFault> {
-    let unreadable =
-        |e: String| ReadFault::unreadable(format!("the inventory is not a readable CSV file: {e}"));
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| unreadable(e.to_string()))?
-        .clone();
+    let header = reader.headers().map_err(unreadable_csv)?.clone();
     let at = role_positions(header.iter(), spec)?;
+    if std::str::from_utf8(bytes).is_ok() {
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).map_err(unreadable_csv)? {
+            let cell = |i: usize| record.get(at[i]).filter(|c| !c.is_empty());
+            cells.push(Row {
+                device_class: cell(0),
+                os_name: cell(1),
+                os_version: cell(2),
+                patch_date: cell(3),
+                antimalware_date: cell(4),
+                network_zone: cell(5),
+            });
+        }
+        return Ok(cells);
+    }
     let mut record = csv::ByteRecord::new();
     while reader
         .read_byte_record(&mut record)
-        .map_err(|e| unreadable(e.to_string()))?
+        .map_err(unreadable_csv)?
     {
         let cell = |i: usize| -> Result<Option<&str>, ReadFault> {
             match record.get(at[i]) {
                 None | Some(b"") => Ok(None),
                 Some(b) => std::str::from_utf8(b).map(Some).map_err(|_| {
                     let line = record.position().map_or(0, csv::Position::line);
-                    unreadable(format!("line {line} is not UTF-8 text; export it as UTF-8"))
+                    ReadFault::unreadable(format!(
+                        "the inventory is not a readable CSV file: line {line} is not UTF-8 text; export it as UTF-8"
+                    ))
                 }),
             }
         };
@@ -325,6 +339,10 @@ fn csv_cells<'s>(
         });
     }
     Ok(cells)
+}
+
+fn unreadable_csv(e: csv::Error) -> ReadFault {
+    ReadFault::unreadable(format!("the inventory is not a readable CSV file: {e}"))
 }
 
 /// A Parquet inventory, read with polars, its role columns as text into [`Cells`].
