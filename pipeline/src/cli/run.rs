@@ -28,7 +28,8 @@ pub struct RunArgs {
     /// A standards catalogue file, or a folder of editions [default: standards/ in the contract folder].
     #[arg(long, value_name = "PATH")]
     pub standards: Option<PathBuf>,
-    /// Files read from the landing zone at once [default: 32].
+    /// Files read from an object store at once (a local folder is read a file per core)
+    /// [default: 32].
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Report the period even when the landing zone holds no file for it (every organisation
