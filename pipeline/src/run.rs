@@ -576,12 +576,13 @@ async fn review_plans(
 /// The rows of `period`'s published plans table; none when the period was never published or
 /// its run has no plans table.
 async fn read_plan_rows(out: &Location, period: Period) -> Result<Vec<plans::PlanRow>, String> {
-    let shown = |e: StorageError| format!("{:#}", anyhow::Error::new(e));
-    let published: Vec<String> = out.folders().await.map_err(shown)?;
+    let published: Vec<String> = out.folders().await.map_err(StorageError::explained)?;
     if !published.contains(&period.to_string()) {
         return Ok(Vec::new());
     }
-    let run = publish::resolve(out, period).await.map_err(shown)?;
+    let run = publish::resolve(out, period)
+        .await
+        .map_err(StorageError::explained)?;
     published_plan_rows(&run).await
 }
 
@@ -590,7 +591,7 @@ async fn published_plan_rows(run: &Location) -> Result<Vec<plans::PlanRow>, Stri
     match run.read("tables/plans.csv").await {
         Ok(bytes) => plans::parse_table(&bytes),
         Err(e) if e.is_not_found() => Ok(Vec::new()),
-        Err(e) => Err(format!("{:#}", anyhow::Error::new(e))),
+        Err(e) => Err(e.explained()),
     }
 }
 
@@ -602,8 +603,7 @@ pub async fn published_for_plan(
     org_code: &str,
     period: Period,
 ) -> Result<Option<(Period, Vec<(String, String)>, Vec<plans::PlanRow>)>, String> {
-    let shown = |e: StorageError| format!("{:#}", anyhow::Error::new(e));
-    let folders = out.folders().await.map_err(shown)?;
+    let folders = out.folders().await.map_err(StorageError::explained)?;
     let Some(last) = folders
         .iter()
         .filter_map(|f| f.parse::<Period>().ok())
@@ -612,8 +612,13 @@ pub async fn published_for_plan(
     else {
         return Ok(None);
     };
-    let run = publish::resolve(out, last).await.map_err(shown)?;
-    let outcomes = run.read("tables/outcomes.csv").await.map_err(shown)?;
+    let run = publish::resolve(out, last)
+        .await
+        .map_err(StorageError::explained)?;
+    let outcomes = run
+        .read("tables/outcomes.csv")
+        .await
+        .map_err(StorageError::explained)?;
     let columns = ["org_code", "standard_id", "outcome"];
     let outcomes = changes::csv_rows(&outcomes, &columns)?
         .into_iter()
@@ -652,14 +657,24 @@ async fn what_changed(
 }
 
 async fn read_snapshot(out: &Location, when: Period, against: Against) -> Result<Snapshot, String> {
-    let shown = |e: StorageError| format!("{:#}", anyhow::Error::new(e));
-    let run = publish::resolve(out, when).await.map_err(shown)?;
-    let status = run.read("tables/org_status.csv").await.map_err(shown)?;
+    let run = publish::resolve(out, when)
+        .await
+        .map_err(StorageError::explained)?;
+    let status = run
+        .read("tables/org_status.csv")
+        .await
+        .map_err(StorageError::explained)?;
     if against == Against::PreviousPeriod {
         return Snapshot::from_outputs(None, &status, None);
     }
-    let manifest = run.read("manifest.json").await.map_err(shown)?;
-    let outcomes = run.read("tables/outcomes.csv").await.map_err(shown)?;
+    let manifest = run
+        .read("manifest.json")
+        .await
+        .map_err(StorageError::explained)?;
+    let outcomes = run
+        .read("tables/outcomes.csv")
+        .await
+        .map_err(StorageError::explained)?;
     Snapshot::from_outputs(Some(&manifest), &status, Some(&outcomes))
 }
 
@@ -709,7 +724,7 @@ async fn load_history(
 async fn read_figures(out: &Location, period: Period) -> Result<PeriodFigures, String> {
     let run = publish::resolve(out, period)
         .await
-        .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
+        .map_err(StorageError::explained)?;
     let bytes = run.read(FIGURES).await.map_err(|e| {
         format!(
             "{:#} (a run published before figures were kept: run the period again)",

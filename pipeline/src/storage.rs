@@ -32,6 +32,11 @@ pub enum StorageError {
 }
 
 impl StorageError {
+    /// The error and its causes on one line, as a warning or an issue shows it.
+    pub fn explained(self) -> String {
+        format!("{:#}", anyhow::Error::new(self))
+    }
+
     /// Whether the object asked for does not exist (as opposed to a store that failed).
     pub fn is_not_found(&self) -> bool {
         let StorageError::Store { source, .. } = self else {
@@ -559,9 +564,9 @@ mod local {
 
     /// The whole of `root/relative`, opened as [`open`] does.
     pub fn read(root: &Path, relative: &str) -> std::io::Result<Bytes> {
-        let mut file = open(root, relative)?;
-        let mut bytes = Vec::with_capacity(file.metadata()?.len() as usize);
-        file.read_to_end(&mut bytes)?;
+        // `read_to_end` on a file reserves its size first.
+        let mut bytes = Vec::new();
+        open(root, relative)?.read_to_end(&mut bytes)?;
         Ok(Bytes::from(bytes))
     }
 

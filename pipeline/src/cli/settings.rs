@@ -72,8 +72,7 @@ impl Settings {
 
 /// A location from a flag or setting; a bad one is a configuration error.
 pub fn location(spec: &str, create: bool) -> Result<Location> {
-    Location::open(spec, &store_options(), create)
-        .map_err(|e| Failure::config(format!("{:#}", anyhow::Error::new(e))))
+    Location::open(spec, &store_options(), create).map_err(|e| Failure::config(e.explained()))
 }
 
 /// The organisation reference table at `path`.

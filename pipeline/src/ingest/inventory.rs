@@ -301,15 +301,9 @@ fn csv_cells<'s>(
     if std::str::from_utf8(bytes).is_ok() {
         let mut record = csv::StringRecord::new();
         while reader.read_record(&mut record).map_err(unreadable_csv)? {
-            let cell = |i: usize| record.get(at[i]).filter(|c| !c.is_empty());
-            cells.push(Row {
-                device_class: cell(0),
-                os_name: cell(1),
-                os_version: cell(2),
-                patch_date: cell(3),
-                antimalware_date: cell(4),
-                network_zone: cell(5),
-            });
+            cells.push(Row::from_roles(
+                at.map(|i| record.get(i).filter(|c| !c.is_empty())),
+            ));
         }
         return Ok(cells);
     }
@@ -319,7 +313,7 @@ fn csv_cells<'s>(
         .map_err(unreadable_csv)?
     {
         let cell = |i: usize| -> Result<Option<&str>, ReadFault> {
-            match record.get(at[i]) {
+            match record.get(i) {
                 None | Some(b"") => Ok(None),
                 Some(b) => std::str::from_utf8(b).map(Some).map_err(|_| {
                     let line = record.position().map_or(0, csv::Position::line);
@@ -329,14 +323,11 @@ fn csv_cells<'s>(
                 }),
             }
         };
-        cells.push(Row {
-            device_class: cell(0)?,
-            os_name: cell(1)?,
-            os_version: cell(2)?,
-            patch_date: cell(3)?,
-            antimalware_date: cell(4)?,
-            network_zone: cell(5)?,
-        });
+        let mut roles = [None; 6];
+        for (role, &i) in roles.iter_mut().zip(&at) {
+            *role = cell(i)?;
+        }
+        cells.push(Row::from_roles(roles));
     }
     Ok(cells)
 }
@@ -369,15 +360,9 @@ fn parquet_cells<'s>(
     let columns = [text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?];
     let mut iters = columns.each_ref().map(ChunkedArray::iter);
     for _ in 0..frame.height() {
-        let row: [Option<&str>; 6] = std::array::from_fn(|i| iters[i].next().flatten());
-        cells.push(Row {
-            device_class: row[0],
-            os_name: row[1],
-            os_version: row[2],
-            patch_date: row[3],
-            antimalware_date: row[4],
-            network_zone: row[5],
-        });
+        cells.push(Row::from_roles(std::array::from_fn(|i| {
+            iters[i].next().flatten()
+        })));
     }
     Ok(cells)
 }

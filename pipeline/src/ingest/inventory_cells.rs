@@ -21,6 +21,28 @@ pub struct Row<'a> {
     pub network_zone: Option<&'a str>,
 }
 
+impl<'a> Row<'a> {
+    /// The cells in the order of the roles (as `role_positions` finds their columns).
+    pub fn from_roles(cells: [Option<&'a str>; 6]) -> Self {
+        let [
+            device_class,
+            os_name,
+            os_version,
+            patch_date,
+            antimalware_date,
+            network_zone,
+        ] = cells;
+        Row {
+            device_class,
+            os_name,
+            os_version,
+            patch_date,
+            antimalware_date,
+            network_zone,
+        }
+    }
+}
+
 /// An operating system as the file spells it: its end of support, and where its devices are
 /// counted when the lifecycle reference does not list it.
 #[derive(Debug, Clone)]

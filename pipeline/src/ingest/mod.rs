@@ -127,10 +127,15 @@ pub async fn read_all(
     limit: impl Fn(&FileName) -> u64,
     on_read: impl Fn(usize),
 ) -> Vec<Loaded> {
+    let fits: Vec<bool> = files
+        .iter()
+        .map(|(e, name)| e.size <= limit(name))
+        .collect();
     let wanted: Vec<String> = files
         .iter()
-        .filter(|(entry, name)| entry.size <= limit(name))
-        .map(|(entry, _)| entry.key.clone())
+        .zip(&fits)
+        .filter(|(_, fits)| **fits)
+        .map(|((entry, _), _)| entry.key.clone())
         .collect();
     let mut read = landing
         .read_many(wanted, concurrency, |bytes| {
@@ -141,15 +146,16 @@ pub async fn read_all(
         .into_iter();
     let loaded: Vec<Loaded> = files
         .into_iter()
-        .map(|(entry, name)| {
-            let outcome = match entry.size <= limit(&name) {
-                true => read
-                    .next()
-                    .map(|r| r.map_err(|e| Unread::Failed(format!("{:#}", anyhow::Error::new(e))))),
-                false => Some(Err(Unread::TooLarge)),
+        .zip(fits)
+        .map(|((entry, name), fits)| {
+            let outcome = match fits {
+                // `read_many` gives one result per key, in order.
+                true => read.next().map_or_else(
+                    || Err(Unread::Failed("the store gave no result".to_string())),
+                    |r| r.map_err(|e| Unread::Failed(e.explained())),
+                ),
+                false => Err(Unread::TooLarge),
             };
-            let outcome = outcome
-                .unwrap_or_else(|| Err(Unread::Failed("the store gave no result".to_string())));
             match outcome {
                 Ok((bytes, sha256)) => Loaded {
                     entry,

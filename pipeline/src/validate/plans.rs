@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Months, NaiveDate};
 
 use super::batch::{Disposition, Judging, written};
-use super::values::parse_date;
 use super::{Issues, Site};
 use crate::contract::{Code, PlanColumnType, PlanSpec};
 use crate::ingest::Loaded;
 use crate::ingest::names::{FileKind, PlanFormat};
 use crate::ingest::returns::{RawValue, Rows, clip, read_table};
 use crate::period::Period;
+use crate::period::parse_date;
 
 /// One action of a plan, as accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]

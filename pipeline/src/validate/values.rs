@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::contract::{Code, Measure, MeasureType};
 use crate::ingest::returns::{RawValue, clip};
+use crate::period::parse_date;
 
 /// A measure's value once typed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -182,8 +183,6 @@ fn boolean(raw: &RawValue) -> Result<bool, Rejection> {
         _ => Err(invalid(raw, BOOL)),
     }
 }
-
-pub use crate::period::parse_date;
 
 fn date(raw: &RawValue) -> Result<NaiveDate, Rejection> {
     match raw {
