@@ -580,9 +580,7 @@ async fn read_plan_rows(out: &Location, period: Period) -> Result<Vec<plans::Pla
     if !published.contains(&period.to_string()) {
         return Ok(Vec::new());
     }
-    let run = publish::resolve(out, period)
-        .await
-        .map_err(StorageError::explained)?;
+    let run = resolved(out, period).await?;
     published_plan_rows(&run).await
 }
 
@@ -612,13 +610,8 @@ pub async fn published_for_plan(
     else {
         return Ok(None);
     };
-    let run = publish::resolve(out, last)
-        .await
-        .map_err(StorageError::explained)?;
-    let outcomes = run
-        .read("tables/outcomes.csv")
-        .await
-        .map_err(StorageError::explained)?;
+    let run = resolved(out, last).await?;
+    let outcomes = read_published(&run, "tables/outcomes.csv").await?;
     let columns = ["org_code", "standard_id", "outcome"];
     let outcomes = changes::csv_rows(&outcomes, &columns)?
         .into_iter()
@@ -656,25 +649,26 @@ async fn what_changed(
     (found, warnings)
 }
 
+/// The published run of `period`; an error as text, for a warning.
+async fn resolved(out: &Location, period: Period) -> Result<Location, String> {
+    publish::resolve(out, period)
+        .await
+        .map_err(StorageError::explained)
+}
+
+/// A file of a published run; an error as text, for a warning.
+async fn read_published(run: &Location, name: &str) -> Result<bytes::Bytes, String> {
+    run.read(name).await.map_err(StorageError::explained)
+}
+
 async fn read_snapshot(out: &Location, when: Period, against: Against) -> Result<Snapshot, String> {
-    let run = publish::resolve(out, when)
-        .await
-        .map_err(StorageError::explained)?;
-    let status = run
-        .read("tables/org_status.csv")
-        .await
-        .map_err(StorageError::explained)?;
+    let run = resolved(out, when).await?;
+    let status = read_published(&run, "tables/org_status.csv").await?;
     if against == Against::PreviousPeriod {
         return Snapshot::from_outputs(None, &status, None);
     }
-    let manifest = run
-        .read("manifest.json")
-        .await
-        .map_err(StorageError::explained)?;
-    let outcomes = run
-        .read("tables/outcomes.csv")
-        .await
-        .map_err(StorageError::explained)?;
+    let manifest = read_published(&run, "manifest.json").await?;
+    let outcomes = read_published(&run, "tables/outcomes.csv").await?;
     Snapshot::from_outputs(Some(&manifest), &status, Some(&outcomes))
 }
 
@@ -722,14 +716,9 @@ async fn load_history(
 }
 
 async fn read_figures(out: &Location, period: Period) -> Result<PeriodFigures, String> {
-    let run = publish::resolve(out, period)
-        .await
-        .map_err(StorageError::explained)?;
-    let bytes = run.read(FIGURES).await.map_err(|e| {
-        format!(
-            "{:#} (a run published before figures were kept: run the period again)",
-            anyhow::Error::new(e)
-        )
+    let run = resolved(out, period).await?;
+    let bytes = read_published(&run, FIGURES).await.map_err(|why| {
+        format!("{why} (a run published before figures were kept: run the period again)")
     })?;
     serde_json::from_slice(&bytes).map_err(|e| format!("its {FIGURES} is not valid: {e}"))
 }
