@@ -8,7 +8,7 @@ use polars::prelude::PlHashMap;
 use super::counts::{Counting, Flags, Tally, UnknownOs, families};
 use super::inventory::{BadCell, LISTED_BAD_CELLS};
 use crate::contract::{InventorySpec, normalise_os};
-use crate::period::{day_number, parse_date};
+use crate::period::parse_day;
 
 /// The cells of one row, by role, as read (`None` for a missing value).
 #[derive(Debug, Clone, Copy, Default)]
@@ -51,6 +51,16 @@ struct Spelling {
     unknown: Option<(Option<String>, Option<String>)>,
 }
 
+/// What a device class, as the file spells it, stands for.
+#[derive(Debug, Clone, Copy)]
+enum Class {
+    /// Not one of the dictionary's classes: a bad cell.
+    Unknown,
+    /// A class; when counting, the index of its family among those counted (`None` for the
+    /// family `none`).
+    Known(Option<u8>),
+}
+
 /// The checks and counts of one inventory.
 pub struct Cells<'s> {
     spec: &'s InventorySpec,
@@ -59,7 +69,11 @@ pub struct Cells<'s> {
     /// Per checked column (device class, then the dates): the first bad cells, and how many.
     bad: [(Vec<BadCell>, usize); 3],
     tally: Tally,
+    /// Each spelling met of an operating system, of a device class and of a network zone
+    /// (whether it is the isolated one), worked out once per file.
     spellings: PlHashMap<String, Spelling>,
+    classes: PlHashMap<Box<str>, Class>,
+    zones: PlHashMap<Box<str>, bool>,
     folded: String,
     key: String,
 }
@@ -74,6 +88,8 @@ impl<'s> Cells<'s> {
             bad: Default::default(),
             tally: Tally::default(),
             spellings: PlHashMap::default(),
+            classes: PlHashMap::default(),
+            zones: PlHashMap::default(),
             folded: String::new(),
             key: String::new(),
         }
@@ -82,39 +98,65 @@ impl<'s> Cells<'s> {
     /// Checks one row and counts it; its line is the row's number counting the header as 1.
     pub fn push(&mut self, row: Row) {
         self.line += 1;
-        let family = row.device_class.and_then(|raw| {
-            fold(raw, &mut self.folded);
-            let family = self.spec.device_classes.get(&self.folded);
-            if family.is_none() {
+        let class = row.device_class.map(|raw| {
+            let class = self.class(raw);
+            if matches!(class, Class::Unknown) {
                 let column = self.spec.roles.device_class.clone();
                 self.flag(0, &column, raw);
             }
-            family
+            class
         });
         let patch = self.date(1, row.patch_date);
         let antimalware = self.date(2, row.antimalware_date);
-        let Some((counting, families)) = &self.counting else {
+        let Some((counting, _)) = &self.counting else {
             return;
         };
-        let Some(family) = family.and_then(|f| families.iter().position(|k| k == f)) else {
+        let Some(Class::Known(Some(family))) = class else {
             return;
         };
         let end = counting.end;
         let inventory = &counting.contract.dictionary.inventory;
-        let isolated = row.network_zone.is_some_and(|raw| {
-            fold(raw, &mut self.folded);
-            self.folded == inventory.isolated_zone
-        });
+        let (patch_window, antimalware_window) = (
+            inventory.patch_window_days as i32,
+            inventory.antimalware_window_days as i32,
+        );
+        let isolated = row.network_zone.is_some_and(|raw| self.isolated(raw));
         let end_of_support = self.end_of_support(row.os_name, row.os_version);
         let flags = Flags {
-            family: family as u8,
+            family,
             unsupported: end_of_support.is_none_or(|eos| eos <= end),
-            patched: patch.is_none_or(|d| d > end - inventory.patch_window_days as i32),
-            antimalware_current: antimalware
-                .is_some_and(|d| d >= end - inventory.antimalware_window_days as i32),
+            patched: patch.is_none_or(|d| d > end - patch_window),
+            antimalware_current: antimalware.is_some_and(|d| d >= end - antimalware_window),
             isolated,
         };
         *self.tally.devices.entry(flags).or_default() += 1;
+    }
+
+    /// A device class as spelt: folded and looked up in the dictionary once per spelling.
+    fn class(&mut self, raw: &str) -> Class {
+        if let Some(known) = self.classes.get(raw) {
+            return *known;
+        }
+        fold(raw, &mut self.folded);
+        let class = match self.spec.device_classes.get(&self.folded) {
+            None => Class::Unknown,
+            Some(family) => Class::Known(self.counting.as_ref().and_then(|(_, families)| {
+                families.iter().position(|k| k == family).map(|i| i as u8)
+            })),
+        };
+        self.classes.insert(raw.into(), class);
+        class
+    }
+
+    /// Whether a network zone as spelt is the isolated one, folded once per spelling.
+    fn isolated(&mut self, raw: &str) -> bool {
+        if let Some(known) = self.zones.get(raw) {
+            return *known;
+        }
+        fold(raw, &mut self.folded);
+        let isolated = self.folded == self.spec.isolated_zone;
+        self.zones.insert(raw.into(), isolated);
+        isolated
     }
 
     /// The end of support of the row's operating system, looked up once per spelling; a
@@ -161,7 +203,7 @@ impl<'s> Cells<'s> {
         if text.is_empty() {
             return None;
         }
-        let parsed = parse_date(text).map(day_number);
+        let parsed = parse_day(text);
         if parsed.is_none() {
             let column = self.spec.date_columns()[check - 1].to_string();
             self.flag(check, &column, raw.unwrap_or_default());
