@@ -277,42 +277,16 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     let (history, mut warnings) = load_history(&config.out, period).await;
     let (changes, unreadable) = what_changed(&config.out, period, &validated, &assessment).await;
     warnings.extend(unreadable.into_iter().chain(plan_warning));
-    let mut figures = aggregate_period(
+    let stage = Stage {
         config,
-        &catalogue,
-        &validated,
-        &assessment,
-        &derived,
-        history,
-    )?;
-    timings.lap("aggregate");
-
-    let mut figure_tables = std::mem::take(&mut figures.tables);
-    figure_tables.push(("changes", changes::changes_table(period, &changes)));
-    figure_tables.push(("plans", plans::plans_table(&plan_rows)));
-    let tables = Tables::of(
-        config,
-        &validated,
-        &assessment,
-        &figures.gaps,
-        figure_tables,
-    );
-    let inputs = report::Inputs {
-        period,
-        contract: &config.contract,
-        orgs: &config.orgs,
         catalogue: &catalogue,
         validated: &validated,
         assessment: &assessment,
-        gaps: &figures.gaps,
-        series: &figures.series,
-        insights: &figures.insights,
+        derived: &derived,
         changes: &changes,
-        today: config.now.date_naive(),
-        tables: &tables.all(),
         plans: &plan_rows,
     };
-    let reports = rendered(&inputs)?;
+    let (figures, tables, reports) = stage.aggregate_and_render(history, &mut timings)?;
     tracing::info!(files = reports.len(), "rendered the reports and exports");
     timings.lap("render");
     crash::at(config.crash_at, CrashPoint::Render);
@@ -354,18 +328,100 @@ pub async fn run(config: &RunConfig) -> Result<RunOutput, RunError> {
     })
 }
 
-/// The reports under `reports/` and the OSCAL exports under `exports/oscal/`: (path, bytes).
-fn rendered(inputs: &report::Inputs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
-    let under = |folder: &'static str| {
-        move |(path, bytes): (String, Vec<u8>)| (format!("{folder}/{path}"), bytes)
-    };
-    let (reports, exports) = rayon::join(
-        || report::render_all(inputs),
-        || report::oscal::documents(inputs),
-    );
-    let mut files: Vec<_> = reports?.into_iter().map(under("reports")).collect();
-    files.extend(exports?.into_iter().map(under("exports/oscal")));
-    Ok(files)
+/// Files a run writes: (path under the run's folder, bytes).
+type Files = Vec<(String, Vec<u8>)>;
+
+/// What the aggregate stage and the reports are made from, once the period is assessed.
+struct Stage<'a> {
+    config: &'a RunConfig,
+    catalogue: &'a Catalogue,
+    validated: &'a Validated,
+    assessment: &'a Assessment,
+    derived: &'a evidence::Derived,
+    changes: &'a [changes::Change],
+    plans: &'a [plans::PlanRow],
+}
+
+impl Stage<'_> {
+    /// The aggregate stage, the tables, the reports under `reports/` and the OSCAL exports
+    /// under `exports/oscal/`: (path, bytes). The exports need nothing of the aggregate stage,
+    /// so they are made alongside it and the reports, from a thread of their own whose work
+    /// runs on rayon's pool.
+    fn aggregate_and_render(
+        &self,
+        history: Vec<(Period, PeriodFigures)>,
+        timings: &mut Timings,
+    ) -> Result<(Figures, Tables, Files), RunError> {
+        let basis = report::oscal::Basis {
+            period: self.assessment.period,
+            contract: &self.config.contract,
+            orgs: &self.config.orgs,
+            catalogue: self.catalogue,
+            validated: self.validated,
+            assessment: self.assessment,
+            plans: self.plans,
+        };
+        std::thread::scope(|scope| {
+            let exports = scope.spawn(|| report::oscal::documents(&basis));
+            let aggregated = self.aggregate_and_report(history, timings);
+            let exports = exports
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let (figures, tables, mut files) = aggregated?;
+            let under = |(path, bytes): (String, Vec<u8>)| (format!("exports/oscal/{path}"), bytes);
+            files.extend(exports?.into_iter().map(under));
+            Ok((figures, tables, files))
+        })
+    }
+
+    /// The aggregate stage, the tables and the reports under `reports/`.
+    fn aggregate_and_report(
+        &self,
+        history: Vec<(Period, PeriodFigures)>,
+        timings: &mut Timings,
+    ) -> Result<(Figures, Tables, Files), RunError> {
+        let mut figures = aggregate_period(
+            self.config,
+            self.catalogue,
+            self.validated,
+            self.assessment,
+            self.derived,
+            history,
+        )?;
+        timings.lap("aggregate");
+        let period = self.assessment.period;
+        let mut figure_tables = std::mem::take(&mut figures.tables);
+        figure_tables.push(("changes", changes::changes_table(period, self.changes)));
+        figure_tables.push(("plans", plans::plans_table(self.plans)));
+        let tables = Tables::of(
+            self.config,
+            self.validated,
+            self.assessment,
+            &figures.gaps,
+            figure_tables,
+        );
+        let inputs = report::Inputs {
+            period,
+            contract: &self.config.contract,
+            orgs: &self.config.orgs,
+            catalogue: self.catalogue,
+            validated: self.validated,
+            assessment: self.assessment,
+            gaps: &figures.gaps,
+            series: &figures.series,
+            insights: &figures.insights,
+            changes: self.changes,
+            today: self.config.now.date_naive(),
+            tables: &tables.all(),
+            plans: self.plans,
+        };
+        let under = |(path, bytes): (String, Vec<u8>)| (format!("reports/{path}"), bytes);
+        let reports = report::render_all(&inputs)?
+            .into_iter()
+            .map(under)
+            .collect();
+        Ok((figures, tables, reports))
+    }
 }
 
 /// Writes the manifest last into the staged run and publishes it; gives the summary with
@@ -629,16 +685,20 @@ async fn what_changed(
     validated: &Validated,
     assessment: &Assessment,
 ) -> (Vec<changes::Change>, Vec<String>) {
-    let now = &Snapshot::of_run(validated, assessment);
     let published: Vec<String> = out.folders().await.unwrap_or_default();
-    let (mut found, mut warnings) = (Vec::new(), Vec::new());
-    for (when, against) in [
+    let earlier: Vec<(Period, Against)> = [
         (period, Against::LastRun),
         (period.previous(), Against::PreviousPeriod),
-    ] {
-        if !published.contains(&when.to_string()) {
-            continue;
-        }
+    ]
+    .into_iter()
+    .filter(|(when, _)| published.contains(&when.to_string()))
+    .collect();
+    let (mut found, mut warnings) = (Vec::new(), Vec::new());
+    if earlier.is_empty() {
+        return (found, warnings);
+    }
+    let now = &Snapshot::of_run(validated, assessment);
+    for (when, against) in earlier {
         match read_snapshot(out, when, against).await {
             Ok(before) => found.extend(changes::compare(&before, now, against)),
             Err(why) => warnings.push(format!(

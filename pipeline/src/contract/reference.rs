@@ -66,6 +66,12 @@ impl Organisations {
 
     /// Looks an organisation up by code, case-insensitively.
     pub fn get(&self, code: &str) -> Option<&Organisation> {
+        // Codes are nearly always written as the table writes them: looked up as they are.
+        let canonical =
+            code.len() == code.trim().len() && !code.bytes().any(|b| b.is_ascii_lowercase());
+        if canonical {
+            return self.by_code.get(code);
+        }
         self.by_code.get(&code.trim().to_ascii_uppercase())
     }
 

@@ -21,13 +21,14 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rayon::prelude::*;
 use sha1::{Digest, Sha1};
 
+use super::ReportError;
 use super::model::{format_value, outcome_label, period_label, threshold_text};
-use super::{Inputs, ReportError};
 use crate::aggregate::plans::PlanRow;
-use crate::assess::{Outcome, OutcomeRow, Rule, Standard};
-use crate::contract::Organisation;
-use crate::validate::AcceptedReturn;
+use crate::assess::{Assessment, Catalogue, Outcome, OutcomeRow, Rule, Standard};
+use crate::contract::{Contract, Organisation, Organisations};
+use crate::period::Period;
 use crate::validate::plans::{AcceptedPlan, PlanAction};
+use crate::validate::{AcceptedReturn, Validated};
 use schema::*;
 
 /// Baseline's namespace for its version-5 UUIDs (itself a random UUID, fixed for good).
@@ -74,9 +75,22 @@ fn day_end(date: NaiveDate) -> String {
     format!("{date}T23:59:59Z")
 }
 
+/// What the exports are made from: the assessment and the plans, nothing of the aggregate
+/// stage, so that they can be made alongside it.
+pub struct Basis<'a> {
+    pub period: Period,
+    pub contract: &'a Contract,
+    pub orgs: &'a Organisations,
+    pub catalogue: &'a Catalogue,
+    pub validated: &'a Validated,
+    pub assessment: &'a Assessment,
+    /// The improvement plans' rows: this period's and the periods' before it.
+    pub plans: &'a [PlanRow],
+}
+
 /// What every document of a run shares.
 struct Shared<'a> {
-    inputs: &'a Inputs<'a>,
+    inputs: &'a Basis<'a>,
     /// The release date of the period's figures: the documents' `last-modified`, so that a
     /// run of the same inputs gives the same bytes.
     released: String,
@@ -144,7 +158,7 @@ impl Shared<'_> {
 }
 
 /// Every export of the run: (path under `exports/oscal/`, bytes), in a stable order.
-pub fn documents(inputs: &Inputs) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+pub fn documents(inputs: &Basis) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let released = inputs.period.day_of_following_month(
         inputs
             .contract
@@ -181,7 +195,7 @@ fn json(document: &impl serde::Serialize) -> Result<Vec<u8>, ReportError> {
 const DOCUMENT_BYTES: usize = 24 * 1024;
 
 /// The organisation of a code, when the code is safe to be part of a path.
-fn organisation<'a>(inputs: &'a Inputs, org_code: &str) -> Option<&'a Organisation> {
+fn organisation<'a>(inputs: &'a Basis, org_code: &str) -> Option<&'a Organisation> {
     let org = inputs.orgs.get(org_code)?;
     inputs
         .contract
