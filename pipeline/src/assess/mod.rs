@@ -9,6 +9,7 @@ pub mod evidence;
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 pub use catalogue::{Catalogue, CatalogueError, Compiled, Rule, Standard, ValueFormat};
 
@@ -334,29 +335,38 @@ fn outcome_rows(
         let value = evaluated.column(&format!("value_{i}"))?.f64()?.clone();
         per_standard.push((outcome, value));
     }
-    let mut outcomes = Vec::with_capacity(validated.returns.len() * catalogue.standards.len());
-    for (row, ret) in validated.returns.iter().enumerate() {
-        let has_inventory = derived.contains_key(&ret.org_code);
-        for (s, (outcome, value)) in catalogue.standards.iter().zip(&per_standard) {
-            let outcome = outcome
-                .get(row)
-                .and_then(Outcome::parse)
-                .unwrap_or(Outcome::NotAssessed);
-            let format = s.standard.value_format;
-            let value = match outcome {
-                Outcome::NotApplicable | Outcome::NotAssessed => None,
-                _ => value.get(row).map(|v| published(v, format)),
-            };
-            outcomes.push(OutcomeRow {
-                org_code: ret.org_code.clone(),
-                standard_id: s.standard.id.clone(),
-                outcome,
-                value,
-                format,
-                derived: has_inventory && derivable(s),
-            });
-        }
-    }
+    let derivable: Vec<bool> = catalogue.standards.iter().map(derivable).collect();
+    // The rows of each return, built in parallel and kept in return order.
+    let outcomes = validated
+        .returns
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(row, ret)| {
+            let has_inventory = derived.contains_key(&ret.org_code);
+            let standards = catalogue.standards.iter().zip(&per_standard);
+            standards
+                .zip(&derivable)
+                .map(move |((s, (outcome, value)), &derivable)| {
+                    let outcome = outcome
+                        .get(row)
+                        .and_then(Outcome::parse)
+                        .unwrap_or(Outcome::NotAssessed);
+                    let format = s.standard.value_format;
+                    let value = match outcome {
+                        Outcome::NotApplicable | Outcome::NotAssessed => None,
+                        _ => value.get(row).map(|v| published(v, format)),
+                    };
+                    OutcomeRow {
+                        org_code: ret.org_code.clone(),
+                        standard_id: s.standard.id.clone(),
+                        outcome,
+                        value,
+                        format,
+                        derived: has_inventory && derivable,
+                    }
+                })
+        })
+        .collect();
     Ok(outcomes)
 }
 

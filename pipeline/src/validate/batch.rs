@@ -686,27 +686,43 @@ impl<'b, 'a> Judging<'b, 'a> {
             .collect();
         let none = BTreeSet::new();
         let deadline = self.batch.period.deadline(dict.due_day);
+        let (period, codes) = (self.batch.period, &self.batch.contract.codes);
+        // Each return's measures are checked apart, in parallel, and their issues gathered in
+        // the returns' order below, as if checked one after another.
+        let checked: Vec<Option<(CheckedMeasures, Issues)>> = self.pool.install(|| {
+            chosen
+                .par_iter()
+                .map(|c| {
+                    let org = c.header.organisation?;
+                    c.header.submitted_at?;
+                    let supplied = if inventories.contains_key(&org.org_code) {
+                        &inventory_measures
+                    } else {
+                        &none
+                    };
+                    let mut issues = Issues::new(codes);
+                    let measures = check_measures(
+                        &c.raw,
+                        &candidate_site(c),
+                        dict,
+                        period,
+                        Applicability::OrgType(&org.org_type),
+                        supplied,
+                        &mut issues,
+                    );
+                    Some((measures, issues))
+                })
+                .collect()
+        });
         let mut accepted = Vec::new();
-        for c in chosen {
-            let (Some(org), Some(submitted_at)) = (c.header.organisation, c.header.submitted_at)
+        for (c, checked) in chosen.iter().zip(checked) {
+            let (Some(org), Some(submitted_at), Some((measures, issues))) =
+                (c.header.organisation, c.header.submitted_at, checked)
             else {
                 continue;
             };
-            let site = candidate_site(&c);
-            let supplied = if inventories.contains_key(&org.org_code) {
-                &inventory_measures
-            } else {
-                &none
-            };
-            let measures = check_measures(
-                &c.raw,
-                &site,
-                dict,
-                self.batch.period,
-                Applicability::OrgType(&org.org_type),
-                supplied,
-                &mut self.issues,
-            );
+            self.issues.absorb(issues);
+            let site = candidate_site(c);
             let received = names::receipt_time(&c.loaded.entry.key);
             let late = received.unwrap_or(submitted_at) > deadline;
             if late {

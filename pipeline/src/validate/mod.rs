@@ -157,6 +157,32 @@ impl<'c> Issues<'c> {
         });
     }
 
+    /// Takes in the issues raised in `other`, as if each had been raised here, in order, after
+    /// those already here: a code's issues in a file past [`LISTED_PER_CODE`] are counted, not
+    /// listed, wherever they were raised. Lets files be checked apart (in parallel) and their
+    /// issues gathered in file order with the same result.
+    pub fn absorb(&mut self, other: Issues) {
+        let mut listed_here: HashMap<(String, Code), usize> = HashMap::new();
+        for issue in other.list {
+            let key = (issue.file.clone(), issue.code);
+            *listed_here.entry(key.clone()).or_default() += 1;
+            let raised = self
+                .raised
+                .entry(key)
+                .or_insert_with(|| (0, issue.org_code.clone()));
+            raised.0 += 1;
+            if raised.0 <= LISTED_PER_CODE {
+                self.list.push(issue);
+            }
+        }
+        // What `other` counted without listing it.
+        for (key, (count, org_code)) in other.raised {
+            let listed = listed_here.get(&key).copied().unwrap_or(0);
+            let raised = self.raised.entry(key).or_insert_with(|| (0, org_code));
+            raised.0 += count - listed;
+        }
+    }
+
     /// Whether any issue from index `from` on rejects a file.
     pub fn rejects_file_since(&self, from: usize) -> bool {
         self.list[from..]
@@ -196,5 +222,39 @@ impl<'c> Issues<'c> {
         }
         self.list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issues_absorbed_in_order_are_the_issues_raised_in_order() {
+        // 300 issues over two files and two codes, 75 of each pair (past the 50 listed), split
+        // at points before, inside and after the cap into those raised here and those raised
+        // apart and absorbed.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../schemas/validation-codes.toml");
+        let codes = CodeBook::load(&path).expect("the bundled codes load");
+        let raise = |issues: &mut Issues, i: usize| {
+            let site = Site {
+                file: ["a.csv", "b.csv"][i % 2].to_string(),
+                org_code: "RXX".to_string(),
+            };
+            let code = [Code::InvalidValue, Code::MissingMeasure][i / 2 % 2];
+            issues.push(&site, code, "m", Some(i as u64), format!("issue {i}"));
+        };
+        let mut whole = Issues::new(&codes);
+        (0..300).for_each(|i| raise(&mut whole, i));
+        let whole = whole.into_sorted(None);
+        assert!(whole.iter().any(|i| i.message.starts_with("25 more")));
+        for split in [0, 1, 150, 199, 200, 201, 299, 300] {
+            let (mut here, mut apart) = (Issues::new(&codes), Issues::new(&codes));
+            (0..split).for_each(|i| raise(&mut here, i));
+            (split..300).for_each(|i| raise(&mut apart, i));
+            here.absorb(apart);
+            assert_eq!(here.into_sorted(None), whole, "split at {split}");
+        }
     }
 }
