@@ -67,21 +67,22 @@ mod tests {
         assert_eq!(echo("abc", 3), "abc");
     }
 
+    /// Each `\n`, and each `\r` not followed by `\n`, one byte at a time.
+    fn by_definition(t: &[u8]) -> usize {
+        (0..t.len())
+            .filter(|&i| t[i] == b'\n' || (t[i] == b'\r' && t.get(i + 1) != Some(&b'\n')))
+            .count()
+    }
+
     #[test]
     fn line_breaks_agree_with_the_definition_on_every_short_text() {
-        // Each `\n`, and each `\r` not followed by `\n`: every text of up to 7 bytes
-        // over `a`, `\r` and `\n`.
-        let plain = |t: &[u8]| {
-            (0..t.len())
-                .filter(|&i| t[i] == b'\n' || (t[i] == b'\r' && t.get(i + 1) != Some(&b'\n')))
-                .count()
-        };
+        // Every text of up to 7 bytes over `a`, `\r` and `\n`.
         for len in 0..=7u32 {
             for n in 0..3usize.pow(len) {
                 let text: Vec<u8> = (0..len)
                     .map(|i| [b'a', b'\r', b'\n'][n / 3usize.pow(i) % 3])
                     .collect();
-                assert_eq!(line_breaks(&text), plain(&text), "{text:?}");
+                assert_eq!(line_breaks(&text), by_definition(&text), "{text:?}");
             }
         }
     }
@@ -89,11 +90,6 @@ mod tests {
     #[test]
     fn line_breaks_agree_with_the_definition_across_counting_blocks() {
         // Texts longer than the 255-byte blocks, every break at every offset of a block.
-        let plain = |t: &[u8]| {
-            (0..t.len())
-                .filter(|&i| t[i] == b'\n' || (t[i] == b'\r' && t.get(i + 1) != Some(&b'\n')))
-                .count()
-        };
         for step in [1, 2, 3, 7, 254, 255, 256] {
             for shape in [&b"\n"[..], b"\r", b"\r\n", b"a"] {
                 let mut text = Vec::new();
@@ -101,7 +97,7 @@ mod tests {
                     text.extend(std::iter::repeat_n(b'x', step));
                     text.extend_from_slice(shape);
                 }
-                assert_eq!(line_breaks(&text), plain(&text), "{step} {shape:?}");
+                assert_eq!(line_breaks(&text), by_definition(&text), "{step} {shape:?}");
             }
         }
     }

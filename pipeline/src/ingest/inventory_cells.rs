@@ -8,7 +8,7 @@ use polars::prelude::PlHashMap;
 use super::counts::{Counting, Flags, Tally, UnknownOs, families};
 use super::inventory::{BadCell, LISTED_BAD_CELLS};
 use crate::contract::{InventorySpec, normalise_os};
-use crate::period::parse_day;
+use crate::period::{day_number, parse_date};
 
 /// The cells of one row, by role, as read (`None` for a missing value).
 #[derive(Debug, Clone, Copy, Default)]
@@ -203,7 +203,7 @@ impl<'s> Cells<'s> {
         if text.is_empty() {
             return None;
         }
-        let parsed = parse_day(text);
+        let parsed = parse_date(text).map(day_number);
         if parsed.is_none() {
             let column = self.spec.date_columns()[check - 1].to_string();
             self.flag(check, &column, raw.unwrap_or_default());
