@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use crate::period::Period;
 use crate::storage::{Entry, Location, StorageError};
-pub use limits::{Limits, json_depth, unpacked_size};
+pub use limits::{Limits, json_depth, unpacks_past};
 use names::FileName;
 
 /// What the listing of a landing zone holds, before any file is read.

@@ -8,7 +8,7 @@ mod xlsx;
 use chrono::{Datelike, NaiveDate};
 
 use super::names::ReturnFormat;
-use super::{Limits, json_depth, unpacked_size};
+use super::{Limits, json_depth, unpacks_past};
 use crate::contract::Code;
 
 /// A header field (org_code, period, submitted_at) as found in the file.
@@ -157,9 +157,7 @@ fn read_within(
         }
         ReturnFormat::Csv => csv::read(content, limits)?,
         ReturnFormat::Xlsx => {
-            if let Some(size) = unpacked_size(bytes, limits.max_xlsx_unpacked_bytes)
-                && size > limits.max_xlsx_unpacked_bytes
-            {
+            if unpacks_past(bytes, limits.max_xlsx_unpacked_bytes) {
                 return Err(ReadFault::too_large(format!(
                     "the workbook unpacks to more than {} bytes, over the limit of {}; a return workbook unpacks to kilobytes",
                     limits.max_xlsx_unpacked_bytes, limits.max_xlsx_unpacked_bytes
@@ -209,9 +207,7 @@ pub fn read_table(
             });
         }
         let table = if xlsx {
-            if let Some(size) = unpacked_size(bytes, limits.max_xlsx_unpacked_bytes)
-                && size > limits.max_xlsx_unpacked_bytes
-            {
+            if unpacks_past(bytes, limits.max_xlsx_unpacked_bytes) {
                 return Err(ReadFault::too_large(format!(
                     "the workbook unpacks to more than {} bytes, the limit",
                     limits.max_xlsx_unpacked_bytes
