@@ -12,6 +12,7 @@ use super::Limits;
 use super::counts::{Counting, Tally};
 use super::inventory_cells::{Cells, Row};
 use super::names::InventoryFormat;
+use super::records::Records;
 use super::returns::ReadFault;
 use crate::contract::InventorySpec;
 
@@ -288,24 +289,30 @@ fn role_positions<'a>(
 }
 
 /// A CSV inventory, read record by record into [`Cells`]; an empty cell is a missing value.
-/// The csv crate reads the header. A file that is UTF-8 throughout (nearly every one) is then
-/// taken apart in place when it has no quote character ([`plain_rows`]), or read as text
-/// records; any other file has each role cell checked, so that the first bad one is named by
-/// its line.
+/// A file that is UTF-8 throughout (nearly every one) has its header read by
+/// [`Records`], and is then taken apart in place when it has no quote character
+/// ([`plain_rows`]). Any other file is read by the csv crate: as text records, or, when it is
+/// not UTF-8, with each role cell checked, so that the first bad one is named by its line.
 fn csv_cells<'s>(
     bytes: &[u8],
     spec: &InventorySpec,
     mut cells: Cells<'s>,
 ) -> Result<Cells<'s>, ReadFault> {
+    let text = std::str::from_utf8(bytes).ok();
+    if let Some(text) = text {
+        let mut records = Records::new(bytes);
+        let header = records.next_record().and_then(|r| r.texts());
+        let at = role_positions(header.unwrap_or_default().into_iter(), spec)?;
+        if plain_rows(text, records.position(), at, |row| cells.push(row)).is_some() {
+            return Ok(cells);
+        }
+    }
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let at = role_positions(reader.headers().map_err(unreadable_csv)?.iter(), spec)?;
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        byte_rows(reader, at, |row| cells.push(row))?;
-        return Ok(cells);
-    };
-    let body = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
-    if plain_rows(text, body, at, |row| cells.push(row)).is_none() {
+    if text.is_some() {
         text_rows(reader, at, |row| cells.push(row))?;
+    } else {
+        byte_rows(reader, at, |row| cells.push(row))?;
     }
     Ok(cells)
 }

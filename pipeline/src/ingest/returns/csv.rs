@@ -3,6 +3,7 @@
 use super::{RawReturn, RawValue, ReadFault, Table, check_shape};
 use crate::ingest::Limits;
 use crate::ingest::names::ReturnFormat;
+use crate::ingest::records::Records;
 
 pub(super) fn read(content: &[u8], limits: &Limits) -> Result<RawReturn, ReadFault> {
     table(content, limits)?.into_return()
@@ -19,37 +20,23 @@ pub(super) fn table(content: &[u8], limits: &Limits) -> Result<Table, ReadFault>
             "the file is not UTF-8 text (first bad byte on line {line}); save it as CSV UTF-8"
         )));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(content);
+    let mut records = Records::new(content);
     let mut columns: Option<Vec<String>> = None;
     let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    // The physical line of a record, from its byte offset: the csv crate's own line counter
-    // numbers the first record differently from the rest.
+    // The physical line of a record, from its byte offset.
     let (mut counted_to, mut line) = (0usize, 1u64);
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(String::new(), |p| format!(" on line {}", p.line()));
-                return Err(ReadFault::unreadable(format!(
-                    "the CSV cannot be read{line}: {e}"
-                )));
-            }
-        }
-        if record.iter().all(|cell| cell.trim().is_empty()) {
+    while let Some(record) = records.next_record() {
+        // Whole fields of UTF-8 text (checked above) are UTF-8.
+        let Some(fields) = record.texts() else {
+            return Err(ReadFault::unreadable(format!(
+                "the file is not UTF-8 text (line {line}); save it as CSV UTF-8"
+            )));
+        };
+        if fields.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
         // A record's recorded start can sit on the line ending that closed the one before.
-        let mut start = record
-            .position()
-            .map_or(counted_to, |p| p.byte() as usize)
-            .min(content.len());
+        let mut start = record.start.min(content.len());
         while start < content.len() && matches!(content[start], b'\r' | b'\n') {
             start += 1;
         }
@@ -57,9 +44,9 @@ pub(super) fn table(content: &[u8], limits: &Limits) -> Result<Table, ReadFault>
         counted_to = start.max(counted_to);
         match &columns {
             None => {
-                check_shape(record.len(), 0, limits)?;
+                check_shape(fields.len(), 0, limits)?;
                 columns = Some(
-                    record
+                    fields
                         .iter()
                         .map(|c| c.trim().to_ascii_lowercase())
                         .collect(),
@@ -67,7 +54,7 @@ pub(super) fn table(content: &[u8], limits: &Limits) -> Result<Table, ReadFault>
             }
             Some(_) => rows.push((
                 line,
-                record
+                fields
                     .iter()
                     .map(|c| {
                         if c.is_empty() {
