@@ -210,7 +210,7 @@ fn org_pages(
     env: &Environment,
     page: &(dyn Fn(String, Classification, &'static str) -> Page + Sync),
 ) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
-    let peers = org::Peers::of(inputs);
+    let common = org::Common::of(inputs);
     let outcomes = outcome_ranges(inputs.assessment);
     let mut issues: HashMap<&str, Vec<&Issue>> = HashMap::new();
     for issue in &inputs.validated.issues {
@@ -247,7 +247,7 @@ fn org_pages(
             };
             let model = org::build(
                 inputs,
-                &peers,
+                &common,
                 org,
                 own,
                 Page {

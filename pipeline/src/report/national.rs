@@ -330,7 +330,7 @@ fn standards_by_group<'a>(
         "organisation type"
     };
     let mut table = TableModel::new(
-        &format!("by-{}", kind.as_str()),
+        format!("by-{}", kind.as_str()),
         format!(
             "Percentage of organisations meeting each standard, by {what} (organisations assessed in brackets)"
         ),
@@ -500,9 +500,16 @@ fn critical(inputs: &Inputs, facts: &Facts) -> TableModel {
         };
         table.rows.push(vec![
             Cell::link(org.org_name.clone(), format!("orgs/{code}.html")),
-            Cell::text(code),
-            Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
-            Cell::text(facts.region_name(&org.region_code)),
+            Cell::text(code.to_string()),
+            Cell::text(
+                inputs
+                    .contract
+                    .dictionary
+                    .org_types
+                    .label(&org.org_type)
+                    .to_string(),
+            ),
+            Cell::text(facts.region_name(&org.region_code).clone()),
             Cell::text(standards.join(", ")),
         ]);
     }
@@ -571,8 +578,15 @@ fn non_submitters(inputs: &Inputs, facts: &Facts) -> TableModel {
         table.rows.push(vec![
             Cell::link(org.org_name.clone(), format!("orgs/{}.html", org.org_code)),
             Cell::text(org.org_code.clone()),
-            Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
-            Cell::text(facts.region_name(&org.region_code)),
+            Cell::text(
+                inputs
+                    .contract
+                    .dictionary
+                    .org_types
+                    .label(&org.org_type)
+                    .to_string(),
+            ),
+            Cell::text(facts.region_name(&org.region_code).clone()),
             Cell::text(if senders.contains(&org.org_code) {
                 "only rejected files"
             } else {
@@ -649,9 +663,16 @@ fn risk(inputs: &Inputs, facts: &Facts) -> TableModel {
             .map_or(row.risk.as_str(), |r| r.label.as_str());
         table.rows.push(vec![
             Cell::link(org.org_name.clone(), format!("orgs/{}.html", org.org_code)),
-            Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
-            Cell::text(facts.region_name(&org.region_code)),
-            Cell::text(risk),
+            Cell::text(
+                inputs
+                    .contract
+                    .dictionary
+                    .org_types
+                    .label(&org.org_type)
+                    .to_string(),
+            ),
+            Cell::text(facts.region_name(&org.region_code).clone()),
+            Cell::text(risk.to_string()),
             Cell::text(row.detail.clone()),
         ]);
     }

@@ -2,13 +2,15 @@
 //! each standard beside the median of its peers, its validation issues with what to change,
 //! and the remediation advice of every standard it did not meet.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
 
 use super::Inputs;
 use super::model::{
-    Cell, Page, TableModel, format_value, outcome_label, status_label, threshold_text,
+    Cell, Page, RowCell, Shared, Table, format_value, outcome_label, period_label, status_label,
+    threshold_text,
 };
 use crate::aggregate::plans::PlanRow;
 use crate::assess::catalogue::ValueFormat;
@@ -17,54 +19,81 @@ use crate::contract::Organisation;
 use crate::validate::Issue;
 
 #[derive(Debug, Serialize)]
-pub struct OrgPage {
+pub struct OrgPage<'a> {
     pub page: Page,
-    pub org: OrgFacts,
-    pub status: String,
-    pub status_tag: String,
+    pub org: OrgFacts<'a>,
+    pub status: &'static str,
+    pub status_tag: &'static str,
     pub submitted: bool,
     pub late: bool,
     /// When a return is due, in words, from the dictionary's due day.
-    pub due: String,
+    pub due: &'a str,
     pub summary: String,
-    pub outcomes: TableModel,
-    pub issues: TableModel,
-    pub remediation: Vec<Remedy>,
+    pub outcomes: Table<'a, RowCell<'a>>,
+    pub issues: Table<'a>,
+    /// The advice for each standard not met, partially met or not assessed.
+    pub remediation: Vec<&'a Shared>,
     pub min_group: u64,
     /// Its improvement plan, each action beside the evidence.
-    pub plan: TableModel,
+    pub plan: Table<'a>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct OrgFacts {
-    pub code: String,
-    pub name: String,
-    pub org_type: String,
-    pub region: String,
+pub struct OrgFacts<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub org_type: &'a str,
+    pub region: &'a str,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Remedy {
-    pub id: String,
-    pub title: String,
-    pub outcome: String,
-    pub tag: String,
-    pub advice: String,
+pub struct Remedy<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub outcome: &'static str,
+    pub tag: &'static str,
+    pub advice: Cow<'a, str>,
 }
 
-/// The median value of each standard among organisations of each type, as shown to them:
-/// `None` when fewer than the dictionary's `min_group` peers have a value (a median of fewer would tell an
-/// organisation too much about a named few).
-pub struct Peers {
-    /// By organisation type, then by standard.
-    medians: HashMap<String, HashMap<String, Option<String>>>,
-    min_group: u64,
-    /// Each standard's thresholds in words, by standard: the same on every page, so worded
-    /// once.
-    thresholds: HashMap<String, String>,
+/// What every page shows alike, made into template values once for the run: the median value
+/// of each standard among organisations of each type, each standard's name, thresholds and
+/// advice, and the cells every outcome row draws from.
+pub struct Common {
+    /// The median's cell by organisation type, then by standard: `[c]` when fewer than the
+    /// dictionary's `min_group` peers have a value (a median of fewer would tell an
+    /// organisation too much about a named few).
+    medians: HashMap<String, HashMap<String, Shared>>,
+    /// Each standard of the catalogue, in its order.
+    standards: Vec<StandardParts>,
+    /// `[x]`, a value not available.
+    missing: Shared,
+    /// `[z]`, a value of a standard that does not apply.
+    not_applicable: Shared,
+    /// Each outcome's tagged cell, in the order of [`Outcome::ALL`].
+    outcomes: Vec<Shared>,
+    /// Where a value came from: the return, or the device inventory.
+    from_return: Shared,
+    from_inventory: Shared,
+    /// The headings of the three tables, and the outcome table's caption.
+    outcomes_head: Shared,
+    outcomes_caption: String,
+    issues_head: Shared,
+    plan_head: Shared,
+    /// When a return is due, in words.
+    due: String,
 }
 
-impl Peers {
+/// A standard's cells and advice, as every page shows them.
+struct StandardParts {
+    id: String,
+    /// `MCS-01: Title (critical)`.
+    label: Shared,
+    threshold: Shared,
+    /// The advice for each outcome short of met (not met, partially met, not assessed).
+    remedies: Vec<(Outcome, Shared)>,
+}
+
+impl Common {
     pub fn of(inputs: &Inputs) -> Self {
         let mut values: HashMap<(&str, &str), Vec<f64>> = HashMap::new();
         for o in &inputs.assessment.outcomes {
@@ -83,7 +112,8 @@ impl Peers {
             .map(|s| (s.standard.id.as_str(), s.standard.value_format))
             .collect();
         let min_group = inputs.contract.dictionary.min_group;
-        let mut medians: HashMap<String, HashMap<String, Option<String>>> = HashMap::new();
+        let too_few = Shared::of(&Cell::num(format!("[c] fewer than {min_group} peers")));
+        let mut medians: HashMap<String, HashMap<String, Shared>> = HashMap::new();
         for ((org_type, id), mut v) in values {
             let shown = (v.len() as u64 >= min_group).then(|| {
                 let format = formats.get(id).copied().unwrap_or(ValueFormat::Ratio);
@@ -98,29 +128,88 @@ impl Peers {
                     _ => format_value(format, median(&mut v)),
                 }
             });
-            medians
-                .entry(org_type.to_string())
-                .or_default()
-                .insert(id.to_string(), shown);
+            medians.entry(org_type.to_string()).or_default().insert(
+                id.to_string(),
+                shown.map_or_else(|| too_few.clone(), |m| Shared::of(&Cell::num(m))),
+            );
         }
-        let thresholds = inputs
-            .catalogue
-            .standards
-            .iter()
-            .map(|s| (s.standard.id.clone(), threshold_text(&s.standard)))
-            .collect();
-        Peers {
+        let standards = inputs.catalogue.standards.iter();
+        Common {
             medians,
-            min_group,
-            thresholds,
+            standards: standards.map(|s| StandardParts::of(&s.standard)).collect(),
+            missing: Shared::of(&Cell::num("[x]")),
+            not_applicable: Shared::of(&Cell::num("[z]")),
+            outcomes: (Outcome::ALL.iter())
+                .map(|o| Shared::of(&Cell::tagged(outcome_label(*o), o.as_str())))
+                .collect(),
+            from_return: Shared::of(&Cell::text("Your return")),
+            from_inventory: Shared::of(&Cell::text("Device inventory")),
+            outcomes_head: Shared::of(&[
+                Cell::text("Standard"),
+                Cell::text("Outcome"),
+                Cell::num("Your value"),
+                Cell::num("Median of your peers"),
+                Cell::text("Threshold"),
+                Cell::text("Source"),
+            ]),
+            outcomes_caption: format!(
+                "Your outcome for each standard, {}",
+                period_label(inputs.period)
+            ),
+            issues_head: Shared::of(&[
+                Cell::text("File"),
+                Cell::text("Measure"),
+                Cell::num("Line"),
+                Cell::text("Severity"),
+                Cell::text("Issue"),
+                Cell::text("What to change"),
+            ]),
+            plan_head: Shared::of(&super::plans::organisation_head(inputs.period)),
+            due: due_in_words(inputs.contract.dictionary.due_day),
         }
     }
 
-    fn of_standard(&self, org_type: &str, id: &str) -> String {
-        match self.medians.get(org_type).and_then(|m| m.get(id)) {
-            Some(Some(m)) => m.clone(),
-            Some(None) => format!("[c] fewer than {} peers", self.min_group),
-            None => "[x]".to_string(),
+    fn of_standard(&self, org_type: &str, id: &str) -> &Shared {
+        (self.medians.get(org_type).and_then(|m| m.get(id))).unwrap_or(&self.missing)
+    }
+
+    fn outcome(&self, outcome: Outcome) -> &Shared {
+        let at = Outcome::ALL.iter().position(|o| *o == outcome);
+        &self.outcomes[at.unwrap_or_default()]
+    }
+}
+
+impl StandardParts {
+    fn of(standard: &crate::assess::catalogue::Standard) -> Self {
+        let critical = if standard.critical { " (critical)" } else { "" };
+        let remedy = |outcome: Outcome| {
+            let advice = if outcome == Outcome::NotAssessed {
+                Cow::Owned(format!(
+                    "This standard could not be assessed because a measure it needs was missing or rejected: correct the issues listed below. {}",
+                    standard.remediation
+                ))
+            } else {
+                Cow::Borrowed(standard.remediation.as_str())
+            };
+            let remedy = Remedy {
+                id: &standard.id,
+                title: &standard.title,
+                outcome: outcome_label(outcome),
+                tag: outcome.as_str(),
+                advice,
+            };
+            (outcome, Shared::of(&remedy))
+        };
+        StandardParts {
+            id: standard.id.clone(),
+            label: Shared::of(&Cell::text(format!(
+                "{}: {}{critical}",
+                standard.id, standard.title
+            ))),
+            threshold: Shared::of(&Cell::text(threshold_text(standard))),
+            remedies: [Outcome::NotMet, Outcome::PartiallyMet, Outcome::NotAssessed]
+                .map(remedy)
+                .into(),
         }
     }
 }
@@ -158,7 +247,13 @@ pub struct Own<'a> {
 
 /// The page of one organisation: its outcomes beside its peers', the advice for each standard
 /// it falls short of, and the issues in its files with what to change.
-pub fn build(inputs: &Inputs, peers: &Peers, org: &Organisation, own: Own, page: Page) -> OrgPage {
+pub fn build<'a>(
+    inputs: &Inputs<'a>,
+    common: &'a Common,
+    org: &'a Organisation,
+    own: Own<'a>,
+    page: Page,
+) -> OrgPage<'a> {
     let Own {
         status,
         outcomes,
@@ -184,138 +279,104 @@ pub fn build(inputs: &Inputs, peers: &Peers, org: &Organisation, own: Own, page:
     };
     OrgPage {
         org: OrgFacts {
-            code: org.org_code.clone(),
-            name: org.org_name.clone(),
-            org_type: dictionary.org_types.label(&org.org_type).to_string(),
-            region: org.region_name.clone(),
+            code: &org.org_code,
+            name: &org.org_name,
+            org_type: dictionary.org_types.label(&org.org_type),
+            region: &org.region_name,
         },
-        status: status_label(status.status).to_string(),
-        status_tag: status.status.as_str().to_string(),
+        status: status_label(status.status),
+        status_tag: status.status.as_str(),
         submitted,
         late: status.late,
-        due: due_in_words(dictionary.due_day),
+        due: &common.due,
         summary,
-        outcomes: outcome_table(inputs, peers, org, outcomes, &page.period_label),
-        issues: issue_table(inputs, issues),
-        remediation: remedies(inputs, outcomes),
+        outcomes: outcome_table(inputs, common, org, outcomes),
+        issues: issue_table(inputs, common, issues),
+        remediation: remedies(common, outcomes),
         min_group: dictionary.min_group,
-        plan: super::plans::organisation(inputs, &org.org_code, plans),
+        plan: super::plans::organisation(inputs, common.plan_head.clone(), &org.org_code, plans),
         page,
     }
 }
 
-/// One row per standard: outcome, value, the peers' median, threshold and source.
-fn outcome_table(
-    inputs: &Inputs,
-    peers: &Peers,
+/// One row per standard: outcome, value, the peers' median, threshold and source. Every cell
+/// but the value is shared with other pages.
+fn outcome_table<'a>(
+    inputs: &Inputs<'a>,
+    common: &'a Common,
     org: &Organisation,
     outcomes: &[OutcomeRow],
-    period_label: &str,
-) -> TableModel {
-    let mut table = TableModel::new(
+) -> Table<'a, RowCell<'a>> {
+    let mut table = Table::new(
         "outcomes",
-        format!("Your outcome for each standard, {period_label}"),
-        vec![
-            Cell::text("Standard"),
-            Cell::text("Outcome"),
-            Cell::num("Your value"),
-            Cell::num("Median of your peers"),
-            Cell::text("Threshold"),
-            Cell::text("Source"),
-        ],
+        common.outcomes_caption.as_str(),
+        common.outcomes_head.clone(),
     )
     .when_empty("No standard was assessed: no return was accepted.");
-    for s in &inputs.catalogue.standards {
+    let shared = |part: &Shared| RowCell::Shared(part.clone());
+    for (s, parts) in inputs.catalogue.standards.iter().zip(&common.standards) {
         let standard = &s.standard;
         let Some(o) = outcomes.iter().find(|o| o.standard_id == standard.id) else {
             continue;
         };
-        let not_applicable = o.outcome == Outcome::NotApplicable;
-        let value = o.value.map_or_else(
-            || "[x]".to_string(),
-            |v| format_value(standard.value_format, v),
-        );
-        let critical = if standard.critical { " (critical)" } else { "" };
-        table.rows.push(vec![
-            Cell::text(format!("{}: {}{critical}", standard.id, standard.title)),
-            Cell::tagged(outcome_label(o.outcome), o.outcome.as_str()),
-            Cell::num(if not_applicable { "[z]".into() } else { value }),
-            Cell::num(if not_applicable {
-                "[z]".into()
-            } else {
-                peers.of_standard(&org.org_type, &standard.id)
-            }),
-            Cell::text(
-                peers
-                    .thresholds
-                    .get(&standard.id)
-                    .cloned()
-                    .unwrap_or_default(),
+        let median = shared(common.of_standard(&org.org_type, &standard.id));
+        let (value, median) = match o.value {
+            _ if o.outcome == Outcome::NotApplicable => (
+                shared(&common.not_applicable),
+                shared(&common.not_applicable),
             ),
-            Cell::text(if o.derived {
-                "Device inventory"
-            } else {
-                "Your return"
-            }),
+            Some(v) => (
+                RowCell::Own(Cell::num(format_value(standard.value_format, v))),
+                median,
+            ),
+            None => (shared(&common.missing), median),
+        };
+        let source = if o.derived {
+            &common.from_inventory
+        } else {
+            &common.from_return
+        };
+        table.rows.push(vec![
+            shared(&parts.label),
+            shared(common.outcome(o.outcome)),
+            value,
+            median,
+            shared(&parts.threshold),
+            shared(source),
         ]);
     }
     table
 }
 
-/// The advice for each standard not met, partially met or not assessed.
-fn remedies(inputs: &Inputs, outcomes: &[OutcomeRow]) -> Vec<Remedy> {
-    let mut remediation = Vec::new();
-    for s in &inputs.catalogue.standards {
-        let standard = &s.standard;
-        let Some(o) = outcomes.iter().find(|o| o.standard_id == standard.id) else {
-            continue;
-        };
-        if !matches!(
-            o.outcome,
-            Outcome::NotMet | Outcome::PartiallyMet | Outcome::NotAssessed
-        ) {
-            continue;
-        }
-        remediation.push(Remedy {
-            id: standard.id.clone(),
-            title: standard.title.clone(),
-            outcome: outcome_label(o.outcome).to_string(),
-            tag: o.outcome.as_str().to_string(),
-            advice: if o.outcome == Outcome::NotAssessed {
-                format!(
-                    "This standard could not be assessed because a measure it needs was missing or rejected: correct the issues listed below. {}",
-                    standard.remediation
-                )
-            } else {
-                standard.remediation.clone()
-            },
-        });
-    }
-    remediation
+/// The advice for each standard not met, partially met or not assessed, in the catalogue's
+/// order.
+fn remedies<'a>(common: &'a Common, outcomes: &[OutcomeRow]) -> Vec<&'a Shared> {
+    let advice = |parts: &'a StandardParts| {
+        let o = outcomes.iter().find(|o| o.standard_id == parts.id)?;
+        let remedy = parts
+            .remedies
+            .iter()
+            .find(|(outcome, _)| *outcome == o.outcome);
+        remedy.map(|(_, advice)| advice)
+    };
+    common.standards.iter().filter_map(advice).collect()
 }
 
 /// The issues in the organisation's files, each with what to change.
-fn issue_table(inputs: &Inputs, issues: &[&Issue]) -> TableModel {
-    let mut table = TableModel::new(
+fn issue_table<'a>(inputs: &Inputs<'a>, common: &Common, issues: &[&'a Issue]) -> Table<'a> {
+    let mut table = Table::new(
         "issues",
         "Validation issues in your files",
-        vec![
-            Cell::text("File"),
-            Cell::text("Measure"),
-            Cell::num("Line"),
-            Cell::text("Severity"),
-            Cell::text("Issue"),
-            Cell::text("What to change"),
-        ],
+        common.issues_head.clone(),
     )
     .when_empty("No issue was found in your files.");
     for issue in issues {
         table.rows.push(vec![
-            Cell::text(issue.file.clone()),
-            Cell::text(issue.measure.clone()),
+            Cell::text(issue.file.as_str()),
+            Cell::text(issue.measure.as_str()),
             Cell::num(issue.line.map_or(String::new(), |l| l.to_string())),
             Cell::tagged(issue.severity.as_str(), issue.severity.as_str()),
-            Cell::text(issue.message.clone()),
+            Cell::text(issue.message.as_str()),
             Cell::text(inputs.contract.codes.fix(issue.code)),
         ]);
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Inputs;
 use super::disclosure::{Grid, SUPPRESSED, suppress};
 use super::facts::Facts;
-use super::model::{Cell, TableModel, count_and_pct};
+use super::model::{Cell, Shared, TableModel, count_and_pct};
 use crate::aggregate::plans::{PlanRow, PlanState};
 use crate::format::pct;
 use crate::period::Period;
@@ -196,7 +196,7 @@ fn group_table(
     min_group: Option<u64>,
 ) -> TableModel {
     let mut table = TableModel::new(
-        &format!("plans-by-{}", kind.replace(' ', "-")),
+        format!("plans-by-{}", kind.replace(' ', "-")),
         format!(
             "Improvement plans by {kind}: unmet critical standards covered by an open action, and actions overdue or slipped"
         ),
@@ -227,12 +227,12 @@ fn group_table(
     };
     let row = |name: &str, f: &OrgPlanFigures, hide: bool| {
         if hide {
-            let mut cells = vec![Cell::text(name)];
+            let mut cells = vec![Cell::text(name.to_string())];
             cells.extend((0..5).map(|_| Cell::num(SUPPRESSED)));
             return cells;
         }
         vec![
-            Cell::text(name),
+            Cell::text(name.to_string()),
             Cell::num(f.critical_gaps.to_string()),
             covered_cell(f),
             Cell::num(f.open.to_string()),
@@ -247,7 +247,7 @@ fn group_table(
     table
 }
 
-fn covered_cell(f: &OrgPlanFigures) -> Cell {
+fn covered_cell(f: &OrgPlanFigures) -> Cell<'static> {
     if f.critical_gaps == 0 {
         return Cell::num("[z]");
     }
@@ -297,8 +297,15 @@ fn most_overdue(
         table.rows.push(vec![
             Cell::link(org.org_name.clone(), format!("orgs/{code}.html")),
             Cell::text(code.clone()),
-            Cell::text(inputs.contract.dictionary.org_types.label(&org.org_type)),
-            Cell::text(facts.region_name(&org.region_code)),
+            Cell::text(
+                inputs
+                    .contract
+                    .dictionary
+                    .org_types
+                    .label(&org.org_type)
+                    .to_string(),
+            ),
+            Cell::text(facts.region_name(&org.region_code).clone()),
             Cell::num(f.overdue_critical.to_string()),
             Cell::num(f.actions.to_string()),
         ]);
@@ -309,19 +316,14 @@ fn most_overdue(
 /// An organisation's plan: each action this period with its standard's outcome now and in
 /// the three periods before (as the plans table recorded it), what is overdue first. `own` is
 /// the organisation's rows of the plans table.
-pub fn organisation(inputs: &Inputs, org_code: &str, own: &[&PlanRow]) -> TableModel {
-    let earlier: Vec<Period> = {
-        let mut p = inputs.period;
-        (0..3)
-            .map(|_| {
-                p = p.previous();
-                p
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect()
-    };
+/// The three periods before this one, oldest first.
+fn earlier_periods(period: Period) -> [Period; 3] {
+    let before = period.previous();
+    [before.previous().previous(), before.previous(), before]
+}
+
+/// The heading of an organisation's plan table: the same on every page.
+pub fn organisation_head(period: Period) -> Vec<Cell<'static>> {
     let mut head = vec![
         Cell::text("Action"),
         Cell::text("Standard"),
@@ -330,14 +332,24 @@ pub fn organisation(inputs: &Inputs, org_code: &str, own: &[&PlanRow]) -> TableM
         Cell::text("Status"),
         Cell::text("Where it stands"),
     ];
-    head.extend(earlier.iter().map(|p| Cell::text(p.to_string())));
-    head.push(Cell::text(format!("{} (this period)", inputs.period)));
+    head.extend(
+        earlier_periods(period)
+            .iter()
+            .map(|p| Cell::text(p.to_string())),
+    );
+    head.push(Cell::text(format!("{period} (this period)")));
+    head
+}
+
+/// An organisation's plan table, under `head` (from [`organisation_head`]).
+pub fn organisation(inputs: &Inputs, head: Shared, org_code: &str, own: &[&PlanRow]) -> TableModel {
+    let earlier = earlier_periods(inputs.period);
     let mut table = TableModel::new(
         "plan",
         "Your improvement plan, each action beside its standard's outcome",
         head,
     )
-    .when_empty(&format!(
+    .when_empty(format!(
         "No improvement plan was received for {0}. If a standard is not met, send {org_code}_{0}_plan.csv or .xlsx with an action for each.",
         inputs.period
     ));

@@ -261,7 +261,7 @@ fn standards_by_group(
         head.extend(groups.iter().map(|g| Cell::num(g.name.clone())));
         head.push(Cell::num("England"));
         let mut table = TableModel::new(
-            &format!("by-{}", kind.as_str()),
+            format!("by-{}", kind.as_str()),
             format!(
                 "Percentage of organisations meeting each standard, by {what} (organisations assessed in brackets)"
             ),
