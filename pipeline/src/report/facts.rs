@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::Inputs;
+use super::model::Cell;
 use crate::aggregate::{GapRow, GroupKind};
 use crate::assess::Status;
+use crate::contract::Organisation;
 
 /// A group of organisations the reports break figures down by.
 #[derive(Debug, Clone)]
@@ -64,6 +66,18 @@ impl Facts {
             .iter()
             .find(|g| g.code == code)
             .map_or_else(|| code.to_string(), |g| g.name.clone())
+    }
+
+    /// An organisation's name (a link to its page), code, type and region: the first cells of
+    /// the national tables that name organisations.
+    pub fn named(&self, inputs: &Inputs, org: &Organisation) -> [Cell<'static>; 4] {
+        let org_types = &inputs.contract.dictionary.org_types;
+        [
+            Cell::link(org.org_name.clone(), format!("orgs/{}.html", org.org_code)),
+            Cell::text(org.org_code.clone()),
+            Cell::text(org_types.label(&org.org_type).to_string()),
+            Cell::text(self.region_name(&org.region_code)),
+        ]
     }
 }
 

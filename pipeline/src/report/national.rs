@@ -498,20 +498,9 @@ fn critical(inputs: &Inputs, facts: &Facts) -> TableModel {
         let Some(org) = inputs.orgs.get(code) else {
             continue;
         };
-        table.rows.push(vec![
-            Cell::link(org.org_name.clone(), format!("orgs/{code}.html")),
-            Cell::text(code.to_string()),
-            Cell::text(
-                inputs
-                    .contract
-                    .dictionary
-                    .org_types
-                    .label(&org.org_type)
-                    .to_string(),
-            ),
-            Cell::text(facts.region_name(&org.region_code).clone()),
-            Cell::text(standards.join(", ")),
-        ]);
+        let mut row = Vec::from(facts.named(inputs, org));
+        row.push(Cell::text(standards.join(", ")));
+        table.rows.push(row);
     }
     table
 }
@@ -575,24 +564,13 @@ fn non_submitters(inputs: &Inputs, facts: &Facts) -> TableModel {
         let Some(org) = inputs.orgs.get(&row.org_code) else {
             continue;
         };
-        table.rows.push(vec![
-            Cell::link(org.org_name.clone(), format!("orgs/{}.html", org.org_code)),
-            Cell::text(org.org_code.clone()),
-            Cell::text(
-                inputs
-                    .contract
-                    .dictionary
-                    .org_types
-                    .label(&org.org_type)
-                    .to_string(),
-            ),
-            Cell::text(facts.region_name(&org.region_code).clone()),
-            Cell::text(if senders.contains(&org.org_code) {
-                "only rejected files"
-            } else {
-                "nothing"
-            }),
-        ]);
+        let mut row = Vec::from(facts.named(inputs, org));
+        row.push(Cell::text(if senders.contains(&org.org_code) {
+            "only rejected files"
+        } else {
+            "nothing"
+        }));
+        table.rows.push(row);
     }
     // Rejected first: those are the ones to chase with a correction.
     table
@@ -661,17 +639,11 @@ fn risk(inputs: &Inputs, facts: &Facts) -> TableModel {
             .iter()
             .find(|r| r.id == row.risk)
             .map_or(row.risk.as_str(), |r| r.label.as_str());
+        let [name, _code, org_type, region] = facts.named(inputs, org);
         table.rows.push(vec![
-            Cell::link(org.org_name.clone(), format!("orgs/{}.html", org.org_code)),
-            Cell::text(
-                inputs
-                    .contract
-                    .dictionary
-                    .org_types
-                    .label(&org.org_type)
-                    .to_string(),
-            ),
-            Cell::text(facts.region_name(&org.region_code).clone()),
+            name,
+            org_type,
+            region,
             Cell::text(risk.to_string()),
             Cell::text(row.detail.clone()),
         ]);

@@ -294,21 +294,12 @@ fn most_overdue(
         let Some(org) = inputs.orgs.get(code) else {
             continue;
         };
-        table.rows.push(vec![
-            Cell::link(org.org_name.clone(), format!("orgs/{code}.html")),
-            Cell::text(code.clone()),
-            Cell::text(
-                inputs
-                    .contract
-                    .dictionary
-                    .org_types
-                    .label(&org.org_type)
-                    .to_string(),
-            ),
-            Cell::text(facts.region_name(&org.region_code).clone()),
+        let mut row = Vec::from(facts.named(inputs, org));
+        row.extend([
             Cell::num(f.overdue_critical.to_string()),
             Cell::num(f.actions.to_string()),
         ]);
+        table.rows.push(row);
     }
     table
 }
