@@ -15,6 +15,7 @@
 
 mod schema;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -109,17 +110,34 @@ struct Wording {
     partially_met: Option<String>,
     /// The thresholds in words.
     threshold: String,
+    /// A finding's title and description for each outcome, in the order of [`Outcome::ALL`].
+    findings: Vec<(String, String)>,
 }
 
 impl Wording {
     fn of(s: &Standard) -> Self {
+        let finding = |o: &Outcome| {
+            let label = outcome_label(*o);
+            (
+                format!("{}: {label}", s.id),
+                format!("{} ({}).", s.title, label.to_lowercase()),
+            )
+        };
         Wording {
             title: format!("{}: {}", s.id, s.title),
             statement: format!("{}_smt", s.id),
             met: s.met.map(|t| t.to_string()),
             partially_met: s.partially_met.map(|t| t.to_string()),
             threshold: threshold_text(s),
+            findings: Outcome::ALL.iter().map(finding).collect(),
         }
+    }
+
+    /// A finding's title and description for `outcome`.
+    fn finding(&self, outcome: Outcome) -> (&str, &str) {
+        let at = Outcome::ALL.iter().position(|o| *o == outcome);
+        let (title, description) = &self.findings[at.unwrap_or_default()];
+        (title, description)
     }
 }
 
@@ -315,10 +333,7 @@ fn assessment_results(shared: &Shared) -> Result<Vec<(String, Vec<u8>)>, ReportE
                 inventory: inventories.get(org.org_code.as_str()).copied(),
             };
             let document = results_document(shared, org, &evidence, rows);
-            Some(
-                json(&document)
-                    .map(|bytes| (format!("assessment-results/{}.json", org.org_code), bytes)),
-            )
+            Some(document.map(|bytes| (format!("assessment-results/{}.json", org.org_code), bytes)))
         })
         .collect()
 }
@@ -329,17 +344,21 @@ struct Sources<'a> {
     inventory: Option<&'a str>,
 }
 
+/// An organisation's assessment results, as JSON. Its observations and findings borrow what
+/// they repeat: the standards' words, its party's UUID and the time its return arrived.
 fn results_document(
     shared: &Shared,
     org: &Organisation,
     sources: &Sources,
     rows: &[OutcomeRow],
-) -> ResultsDocument {
+) -> Result<Vec<u8>, ReportError> {
     let inputs = shared.inputs;
     let period = inputs.period;
     let key = format!("{}:{period}", org.org_code);
     let method = uuid(&format!("method:{key}"));
     let party = shared.organisation(org);
+    let observed_party = party.uuid.clone();
+    let collected = timestamp(sources.ret.submitted_at);
     let standards = inputs.catalogue.standards.iter().map(|c| &c.standard);
     let judged: Vec<Judged> = standards
         .zip(&shared.words)
@@ -355,11 +374,11 @@ fn results_document(
         .collect();
     let observations = judged
         .iter()
-        .map(|j| observation(&party.uuid, sources, j))
+        .map(|j| observation(&observed_party, &collected, sources, j))
         .collect();
     let findings = judged.iter().map(|j| finding(&key, j)).collect();
     let label = period_label(period);
-    ResultsDocument {
+    json(&ResultsDocument {
         assessment_results: AssessmentResults {
             uuid: uuid(&format!("assessment-results:{key}")),
             metadata: shared.metadata(
@@ -404,7 +423,7 @@ fn results_document(
                 }],
             },
         },
-    }
+    })
 }
 
 /// One standard as judged for an organisation.
@@ -416,7 +435,12 @@ struct Judged<'a> {
     observation: String,
 }
 
-fn observation(party: &str, sources: &Sources, judged: &Judged) -> Observation {
+fn observation<'a>(
+    party: &'a str,
+    collected: &'a str,
+    sources: &Sources,
+    judged: &'a Judged,
+) -> Observation<'a> {
     let Judged { s, words, o, .. } = judged;
     let mut props = vec![
         Prop::new("outcome", o.outcome.as_str()),
@@ -434,7 +458,7 @@ fn observation(party: &str, sources: &Sources, judged: &Judged) -> Observation {
         ("threshold-partially-met", &words.partially_met),
     ] {
         if let Some(t) = threshold {
-            props.push(Prop::new(name, t.as_str()));
+            props.push(Prop::new(name, t.clone()));
         }
     }
     let file = match (o.derived, sources.inventory) {
@@ -442,42 +466,40 @@ fn observation(party: &str, sources: &Sources, judged: &Judged) -> Observation {
         _ => format!("Monthly return {}", sources.ret.file),
     };
     Observation {
-        uuid: judged.observation.clone(),
-        title: words.title.clone(),
+        uuid: &judged.observation,
+        title: &words.title,
         description: observed(judged),
         props,
         methods: ["EXAMINE"],
-        subjects: vec![Subject {
-            subject_uuid: party.to_string(),
+        subjects: [Subject {
+            subject_uuid: party,
             kind: "party",
         }],
-        relevant_evidence: vec![Evidence {
+        relevant_evidence: [Evidence {
             description: format!("{file}, read for `{}`", s.value),
         }],
-        collected: timestamp(sources.ret.submitted_at),
+        collected,
     }
 }
 
 /// What was observed, in words.
-fn observed(judged: &Judged) -> String {
+fn observed(judged: &Judged) -> Cow<'static, str> {
     let Judged { s, words, o, .. } = judged;
     match (o.outcome, o.value) {
         (Outcome::NotApplicable, _) => {
-            "The standard does not apply to this type of organisation.".to_string()
+            "The standard does not apply to this type of organisation.".into()
         }
-        (_, None) => {
-            "Not assessed: a measure the standard reads was missing or rejected.".to_string()
-        }
-        (_, Some(v)) => format!(
+        (_, None) => "Not assessed: a measure the standard reads was missing or rejected.".into(),
+        (_, Some(v)) => Cow::Owned(format!(
             "Value {} ({}). {}.",
             format_value(s.value_format, v),
             outcome_label(o.outcome).to_lowercase(),
             words.threshold
-        ),
+        )),
     }
 }
 
-fn finding(key: &str, judged: &Judged) -> Finding {
+fn finding<'a>(key: &str, judged: &'a Judged) -> Finding<'a> {
     let Judged { s, words, o, .. } = judged;
     // Not applicable is not a gap (as in the plans); anything else short of met is.
     let (state, reason) = match o.outcome {
@@ -486,21 +508,22 @@ fn finding(key: &str, judged: &Judged) -> Finding {
         Outcome::PartiallyMet | Outcome::NotMet => ("not-satisfied", "fail"),
         Outcome::NotAssessed => ("not-satisfied", "other"),
     };
+    let (title, description) = words.finding(o.outcome);
     Finding {
         uuid: uuid(&format!("finding:{key}:{}", s.id)),
-        title: format!("{}: {}", s.id, outcome_label(o.outcome)),
-        description: format!("{} ({}).", s.title, outcome_label(o.outcome).to_lowercase()),
-        props: vec![
+        title,
+        description,
+        props: [
             Prop::new("outcome", o.outcome.as_str()),
             Prop::new("critical", if s.critical { "true" } else { "false" }),
         ],
         target: Target {
             kind: "statement-id",
-            target_id: words.statement.clone(),
+            target_id: &words.statement,
             status: TargetStatus { state, reason },
         },
-        related_observations: vec![RelatedObservation {
-            observation_uuid: judged.observation.clone(),
+        related_observations: [RelatedObservation {
+            observation_uuid: &judged.observation,
         }],
     }
 }
@@ -609,7 +632,7 @@ fn risk(shared: &Shared, org_code: &str, action: &PlanAction, row: Option<&PlanR
         },
         props: present(vec![
             Prop::new("standard-id", action.standard_id.clone()),
-            Prop::new("outcome", outcome),
+            Prop::new("outcome", outcome.to_string()),
         ]),
         status,
         deadline: day_end(action.target_date),

@@ -2,6 +2,8 @@
 //! nesting follow the OSCAL JSON schemas (kebab-case keys); optional parts that are empty are
 //! left out, as OSCAL wants no empty arrays.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 pub const OSCAL_VERSION: &str = "1.2.1";
@@ -35,22 +37,23 @@ pub struct Party {
     pub email_addresses: Vec<String>,
 }
 
-/// A name and value in Baseline's namespace.
+/// A name and value in Baseline's namespace. A value that is a word of the program's own
+/// (an outcome, `true`) is not copied.
 #[derive(Debug, Serialize)]
 pub struct Prop {
     pub name: &'static str,
-    pub value: String,
+    pub value: Cow<'static, str>,
     pub ns: &'static str,
 }
 
 impl Prop {
     /// A property with its value trimmed (OSCAL allows no space at either end).
-    pub fn new(name: &'static str, value: impl Into<String>) -> Self {
-        let value: String = value.into();
+    pub fn new(name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
+        let value = value.into();
         let trimmed = value.trim();
         let value = match trimmed.len() == value.len() {
             true => value,
-            false => trimmed.to_string(),
+            false => Cow::Owned(trimmed.to_string()),
         };
         Prop {
             name,
@@ -126,18 +129,18 @@ pub struct Part {
 // Assessment results.
 
 #[derive(Debug, Serialize)]
-pub struct ResultsDocument {
+pub struct ResultsDocument<'a> {
     #[serde(rename = "assessment-results")]
-    pub assessment_results: AssessmentResults,
+    pub assessment_results: AssessmentResults<'a>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct AssessmentResults {
+pub struct AssessmentResults<'a> {
     pub uuid: String,
     pub metadata: Metadata,
     pub import_ap: Import,
-    pub results: Vec<AssessmentResult>,
+    pub results: Vec<AssessmentResult<'a>>,
     pub back_matter: BackMatter,
 }
 
@@ -148,7 +151,7 @@ pub struct Import {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct AssessmentResult {
+pub struct AssessmentResult<'a> {
     pub uuid: String,
     pub title: String,
     pub description: String,
@@ -156,8 +159,8 @@ pub struct AssessmentResult {
     pub end: String,
     pub props: Vec<Prop>,
     pub reviewed_controls: ReviewedControls,
-    pub observations: Vec<Observation>,
-    pub findings: Vec<Finding>,
+    pub observations: Vec<Observation<'a>>,
+    pub findings: Vec<Finding<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -180,21 +183,21 @@ pub struct ControlRef {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Observation {
-    pub uuid: String,
-    pub title: String,
-    pub description: String,
+pub struct Observation<'a> {
+    pub uuid: &'a str,
+    pub title: &'a str,
+    pub description: Cow<'a, str>,
     pub props: Vec<Prop>,
     pub methods: [&'static str; 1],
-    pub subjects: Vec<Subject>,
-    pub relevant_evidence: Vec<Evidence>,
-    pub collected: String,
+    pub subjects: [Subject<'a>; 1],
+    pub relevant_evidence: [Evidence; 1],
+    pub collected: &'a str,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Subject {
-    pub subject_uuid: String,
+pub struct Subject<'a> {
+    pub subject_uuid: &'a str,
     #[serde(rename = "type")]
     pub kind: &'static str,
 }
@@ -206,21 +209,21 @@ pub struct Evidence {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Finding {
+pub struct Finding<'a> {
     pub uuid: String,
-    pub title: String,
-    pub description: String,
-    pub props: Vec<Prop>,
-    pub target: Target,
-    pub related_observations: Vec<RelatedObservation>,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub props: [Prop; 2],
+    pub target: Target<'a>,
+    pub related_observations: [RelatedObservation<'a>; 1],
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Target {
+pub struct Target<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub target_id: String,
+    pub target_id: &'a str,
     pub status: TargetStatus,
 }
 
@@ -232,8 +235,8 @@ pub struct TargetStatus {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct RelatedObservation {
-    pub observation_uuid: String,
+pub struct RelatedObservation<'a> {
+    pub observation_uuid: &'a str,
 }
 
 // Plan of action and milestones.
