@@ -95,47 +95,9 @@ struct StandardParts {
 
 impl Common {
     pub fn of(inputs: &Inputs) -> Self {
-        let mut values: HashMap<(&str, &str), Vec<f64>> = HashMap::new();
-        for o in &inputs.assessment.outcomes {
-            let (Some(org), Some(v)) = (inputs.orgs.get(&o.org_code), o.value) else {
-                continue;
-            };
-            values
-                .entry((org.org_type.as_str(), o.standard_id.as_str()))
-                .or_default()
-                .push(v);
-        }
-        let formats: HashMap<&str, ValueFormat> = inputs
-            .catalogue
-            .standards
-            .iter()
-            .map(|s| (s.standard.id.as_str(), s.standard.value_format))
-            .collect();
-        let min_group = inputs.contract.dictionary.min_group;
-        let too_few = Shared::of(&Cell::num(format!("[c] fewer than {min_group} peers")));
-        let mut medians: HashMap<String, HashMap<String, Shared>> = HashMap::new();
-        for ((org_type, id), mut v) in values {
-            let shown = (v.len() as u64 >= min_group).then(|| {
-                let format = formats.get(id).copied().unwrap_or(ValueFormat::Ratio);
-                match format {
-                    ValueFormat::Bool => {
-                        let yes = v.iter().filter(|x| **x >= 0.5).count() as u64;
-                        format!(
-                            "{}% answer yes",
-                            crate::aggregate::insights::pct(yes, v.len() as u64)
-                        )
-                    }
-                    _ => format_value(format, median(&mut v)),
-                }
-            });
-            medians.entry(org_type.to_string()).or_default().insert(
-                id.to_string(),
-                shown.map_or_else(|| too_few.clone(), |m| Shared::of(&Cell::num(m))),
-            );
-        }
         let standards = inputs.catalogue.standards.iter();
         Common {
-            medians,
+            medians: medians(inputs),
             standards: standards.map(|s| StandardParts::of(&s.standard)).collect(),
             missing: Shared::of(&Cell::num("[x]")),
             not_applicable: Shared::of(&Cell::num("[z]")),
@@ -177,6 +139,50 @@ impl Common {
         let at = Outcome::ALL.iter().position(|o| *o == outcome);
         &self.outcomes[at.unwrap_or_default()]
     }
+}
+
+/// The cell of the median value of each standard among organisations of each type, by type
+/// and then standard: `[c]` where fewer than `min_group` of them have a value.
+fn medians(inputs: &Inputs) -> HashMap<String, HashMap<String, Shared>> {
+    let mut values: HashMap<(&str, &str), Vec<f64>> = HashMap::new();
+    for o in &inputs.assessment.outcomes {
+        let (Some(org), Some(v)) = (inputs.orgs.get(&o.org_code), o.value) else {
+            continue;
+        };
+        values
+            .entry((org.org_type.as_str(), o.standard_id.as_str()))
+            .or_default()
+            .push(v);
+    }
+    let formats: HashMap<&str, ValueFormat> = inputs
+        .catalogue
+        .standards
+        .iter()
+        .map(|s| (s.standard.id.as_str(), s.standard.value_format))
+        .collect();
+    let min_group = inputs.contract.dictionary.min_group;
+    let too_few = Shared::of(&Cell::num(format!("[c] fewer than {min_group} peers")));
+    let mut medians: HashMap<String, HashMap<String, Shared>> = HashMap::new();
+    for ((org_type, id), mut v) in values {
+        let shown = (v.len() as u64 >= min_group).then(|| {
+            let format = formats.get(id).copied().unwrap_or(ValueFormat::Ratio);
+            match format {
+                ValueFormat::Bool => {
+                    let yes = v.iter().filter(|x| **x >= 0.5).count() as u64;
+                    format!(
+                        "{}% answer yes",
+                        crate::aggregate::insights::pct(yes, v.len() as u64)
+                    )
+                }
+                _ => format_value(format, median(&mut v)),
+            }
+        });
+        medians.entry(org_type.to_string()).or_default().insert(
+            id.to_string(),
+            shown.map_or_else(|| too_few.clone(), |m| Shared::of(&Cell::num(m))),
+        );
+    }
+    medians
 }
 
 impl StandardParts {
