@@ -6,7 +6,7 @@
 pub mod catalogue;
 pub mod evidence;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -377,7 +377,7 @@ fn status_rows(
     orgs: &Organisations,
     catalogue: &Catalogue,
 ) -> Vec<StatusRow> {
-    let late: BTreeMap<&str, bool> = validated
+    let late: HashMap<&str, bool> = validated
         .returns
         .iter()
         .map(|r| (r.org_code.as_str(), r.late))
@@ -387,9 +387,13 @@ fn status_rows(
         .iter()
         .map(|s| (s.standard.id.as_str(), s.standard.critical))
         .collect();
-    let mut by_org: BTreeMap<&str, Vec<&OutcomeRow>> = BTreeMap::new();
-    for o in outcomes {
-        by_org.entry(o.org_code.as_str()).or_default().push(o);
+    // An organisation's rows are together (those of its return): found a run at a time.
+    let mut by_org: HashMap<&str, Vec<&OutcomeRow>> = HashMap::new();
+    for rows in outcomes.chunk_by(|a, b| a.org_code == b.org_code) {
+        by_org
+            .entry(rows[0].org_code.as_str())
+            .or_default()
+            .extend(rows);
     }
     orgs.iter()
         .map(|org| {
