@@ -867,10 +867,16 @@ async fn write_outputs(
     Ok(warnings)
 }
 
+/// A table to write under its name, with its columns' types where the contract gives them.
+type ToWrite<'a> = (&'a str, &'a Table, Option<Vec<(&'a str, ColumnKind)>>);
+
 /// Every table as CSV and as Parquet: the assessment tables with their columns' types as the
 /// contract gives them, the figure tables with numbers wherever a column holds only numbers.
+/// The tables are encoded in parallel (the outcomes table alone has a row per organisation
+/// and standard), then written in order.
 async fn write_tables(dir: &Location, tables: &Tables) -> Result<(), RunError> {
     use ColumnKind::{Boolean, Float, Integer};
+    use rayon::prelude::*;
     let counts = [
         ("met", Integer),
         ("partially_met", Integer),
@@ -879,44 +885,39 @@ async fn write_tables(dir: &Location, tables: &Tables) -> Result<(), RunError> {
         ("not_applicable", Integer),
         ("orgs", Integer),
     ];
-    let typed = [
-        ("outcomes", &tables.outcomes, vec![("value", Float)]),
+    let mut all: Vec<ToWrite> = vec![
+        ("outcomes", &tables.outcomes, Some(vec![("value", Float)])),
         (
             "org_status",
             &tables.status,
-            [&counts[..], &[("late", Boolean)]].concat(),
+            Some([&counts[..], &[("late", Boolean)]].concat()),
         ),
         (
             "gaps",
             &tables.gaps,
-            [&counts[..], &[("pct_met", Float)]].concat(),
+            Some([&counts[..], &[("pct_met", Float)]].concat()),
         ),
     ];
-    for (name, table, kinds) in typed {
-        let parquet = table
-            .to_parquet(&kinds)
-            .map_err(compute("Parquet tables"))?;
-        write_table(dir, name, table, parquet).await?;
+    // The figure tables' columns are typed from what they hold.
+    all.extend(tables.figures.iter().map(|(name, t)| (*name, t, None)));
+    let encoded = all
+        .par_iter()
+        .map(|(name, table, kinds)| {
+            let (parquet, csv) = rayon::join(
+                || match kinds {
+                    Some(kinds) => table.to_parquet(kinds),
+                    None => table.to_parquet_inferred(),
+                },
+                || table.to_csv(),
+            );
+            Ok((*name, csv, parquet.map_err(compute("Parquet tables"))?))
+        })
+        .collect::<Result<Vec<_>, RunError>>()?;
+    for (name, csv, parquet) in encoded {
+        dir.write(&format!("tables/{name}.csv"), csv).await?;
+        dir.write(&format!("tables/{name}.parquet"), parquet)
+            .await?;
     }
-    for (name, table) in &tables.figures {
-        let parquet = table
-            .to_parquet_inferred()
-            .map_err(compute("Parquet tables"))?;
-        write_table(dir, name, table, parquet).await?;
-    }
-    Ok(())
-}
-
-async fn write_table(
-    dir: &Location,
-    name: &str,
-    table: &Table,
-    parquet: Vec<u8>,
-) -> Result<(), RunError> {
-    dir.write(&format!("tables/{name}.csv"), table.to_csv())
-        .await?;
-    dir.write(&format!("tables/{name}.parquet"), parquet)
-        .await?;
     Ok(())
 }
 
