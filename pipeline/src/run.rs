@@ -352,7 +352,7 @@ impl Stage<'_> {
         history: Vec<(Period, PeriodFigures)>,
         timings: &mut Timings,
     ) -> Result<(Figures, Tables, Files), RunError> {
-        let basis = report::oscal::Basis {
+        let basis = report::Basis {
             period: self.assessment.period,
             contract: &self.config.contract,
             orgs: &self.config.orgs,
@@ -363,7 +363,7 @@ impl Stage<'_> {
         };
         std::thread::scope(|scope| {
             let exports = scope.spawn(|| report::oscal::documents(&basis));
-            let aggregated = self.aggregate_and_report(history, timings);
+            let aggregated = self.aggregate_and_report(basis, history, timings);
             let exports = exports
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -377,6 +377,7 @@ impl Stage<'_> {
     /// The aggregate stage, the tables and the reports under `reports/`.
     fn aggregate_and_report(
         &self,
+        basis: report::Basis,
         history: Vec<(Period, PeriodFigures)>,
         timings: &mut Timings,
     ) -> Result<(Figures, Tables, Files), RunError> {
@@ -401,19 +402,13 @@ impl Stage<'_> {
             figure_tables,
         );
         let inputs = report::Inputs {
-            period,
-            contract: &self.config.contract,
-            orgs: &self.config.orgs,
-            catalogue: self.catalogue,
-            validated: self.validated,
-            assessment: self.assessment,
+            basis,
             gaps: &figures.gaps,
             series: &figures.series,
             insights: &figures.insights,
             changes: self.changes,
             today: self.config.now.date_naive(),
             tables: &tables.all(),
-            plans: self.plans,
         };
         let under = |(path, bytes): (String, Vec<u8>)| (format!("reports/{path}"), bytes);
         let reports = report::render_all(&inputs)?

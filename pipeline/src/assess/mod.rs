@@ -47,6 +47,11 @@ impl Outcome {
         }
     }
 
+    /// Its place in [`Outcome::ALL`] (the order it is declared in).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     fn parse(text: &str) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| o.as_str() == text)
     }
@@ -447,6 +452,13 @@ fn status_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_outcome_s_index_is_its_place_in_all() {
+        for (i, outcome) in Outcome::ALL.into_iter().enumerate() {
+            assert_eq!(outcome.index(), i, "{outcome:?}");
+        }
+    }
 
     #[test]
     fn ratios_have_at_most_four_decimals() {

@@ -97,7 +97,7 @@ pub fn json_depth(bytes: &[u8], stop: usize) -> usize {
 
 /// The most deflate can unpack one packed byte to: a length and distance pair takes at least
 /// two bits and copies at most 258 bytes.
-pub const DEFLATE_MAX_RATIO: u64 = 1032;
+const DEFLATE_MAX_RATIO: u64 = 1032;
 
 /// Whether a zip archive unpacks to more than `limit` bytes; `false` when it is not a readable
 /// archive (the XLSX reader then says so).

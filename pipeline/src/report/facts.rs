@@ -29,26 +29,26 @@ pub struct Facts {
 impl Facts {
     pub fn of(inputs: &Inputs) -> Self {
         let mut regions: BTreeMap<String, String> = BTreeMap::new();
-        for org in inputs.orgs.iter() {
+        for org in inputs.basis.orgs.iter() {
             regions
                 .entry(org.region_code.clone())
                 .or_insert_with(|| org.region_name.clone());
         }
-        let org_types = &inputs.contract.dictionary.org_types;
+        let org_types = &inputs.basis.contract.dictionary.org_types;
         let types = org_types
             .types
             .iter()
-            .filter(|t| inputs.orgs.iter().any(|o| &o.org_type == *t))
+            .filter(|t| inputs.basis.orgs.iter().any(|o| &o.org_type == *t))
             .map(|t| Group {
                 code: t.clone(),
                 name: org_types.label(t).to_string(),
             })
             .collect();
         let mut status: BTreeMap<Status, u64> = Status::ALL.iter().map(|s| (*s, 0)).collect();
-        for row in &inputs.assessment.status {
+        for row in &inputs.basis.assessment.status {
             *status.entry(row.status).or_default() += 1;
         }
-        let organisations = inputs.assessment.status.len() as u64;
+        let organisations = inputs.basis.assessment.status.len() as u64;
         Facts {
             regions: regions
                 .into_iter()
@@ -71,7 +71,7 @@ impl Facts {
     /// An organisation's name (a link to its page), code, type and region: the first cells of
     /// the national tables that name organisations.
     pub fn named(&self, inputs: &Inputs, org: &Organisation) -> [Cell<'static>; 4] {
-        let org_types = &inputs.contract.dictionary.org_types;
+        let org_types = &inputs.basis.contract.dictionary.org_types;
         [
             Cell::link(org.org_name.clone(), format!("orgs/{}.html", org.org_code)),
             Cell::text(org.org_code.clone()),

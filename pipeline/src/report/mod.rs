@@ -64,14 +64,24 @@ pub enum ReportError {
     Export(serde_json::Error),
 }
 
-/// Everything the reports are drawn from.
-pub struct Inputs<'a> {
+/// What the period's assessment gives every report and export: the organisations, the
+/// standards, the judged files, the outcomes and the plans. The OSCAL exports need nothing
+/// more, so they are made from it alongside the aggregate stage.
+#[derive(Clone, Copy)]
+pub struct Basis<'a> {
     pub period: Period,
     pub contract: &'a Contract,
     pub orgs: &'a Organisations,
     pub catalogue: &'a Catalogue,
     pub validated: &'a Validated,
     pub assessment: &'a Assessment,
+    /// The improvement plans' rows: this period's and the periods' before it.
+    pub plans: &'a [PlanRow],
+}
+
+/// Everything the reports are drawn from: the [`Basis`] and the aggregate stage's figures.
+pub struct Inputs<'a> {
+    pub basis: Basis<'a>,
     pub gaps: &'a [GapRow],
     /// National figures of every published period up to and including this one.
     pub series: &'a [(Period, PeriodFigures)],
@@ -83,8 +93,6 @@ pub struct Inputs<'a> {
     pub today: chrono::NaiveDate,
     /// Every table the run wrote, by name, in the order the workbook lists them.
     pub tables: &'a [(&'a str, &'a Table)],
-    /// The improvement plans' rows: this period's and the periods' before it.
-    pub plans: &'a [PlanRow],
 }
 
 /// A headline number in a box.
@@ -151,13 +159,13 @@ fn pages(inputs: &Inputs, env: &Environment) -> Result<Vec<(String, Vec<u8>)>, R
         title,
         classification,
         classification_note: classification.note().to_string(),
-        period: inputs.period.to_string(),
-        period_label: period_label(inputs.period),
-        edition: inputs.catalogue.id.clone(),
-        edition_title: inputs.catalogue.title.clone(),
+        period: inputs.basis.period.to_string(),
+        period_label: period_label(inputs.basis.period),
+        edition: inputs.basis.catalogue.id.clone(),
+        edition_title: inputs.basis.catalogue.title.clone(),
         root,
     };
-    let label = period_label(inputs.period);
+    let label = period_label(inputs.basis.period);
     let mut files = Vec::new();
 
     let national = national::build(
@@ -211,25 +219,25 @@ fn org_pages(
     page: &(dyn Fn(String, Classification, &'static str) -> Page + Sync),
 ) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let common = org::Common::of(inputs);
-    let outcomes = outcome_ranges(inputs.assessment);
+    let outcomes = outcome_ranges(inputs.basis.assessment);
     let mut issues: HashMap<&str, Vec<&Issue>> = HashMap::new();
-    for issue in &inputs.validated.issues {
+    for issue in &inputs.basis.validated.issues {
         issues
             .entry(issue.org_code.as_str())
             .or_default()
             .push(issue);
     }
     let mut plans: HashMap<&str, Vec<&PlanRow>> = HashMap::new();
-    for row in inputs.plans {
+    for row in inputs.basis.plans {
         plans.entry(row.org_code.as_str()).or_default().push(row);
     }
-    let org_types = &inputs.contract.dictionary.org_types;
-    inputs
+    let org_types = &inputs.basis.contract.dictionary.org_types;
+    inputs.basis
         .assessment
         .status
         .par_iter()
         .filter_map(|status| {
-            let org = inputs.orgs.get(&status.org_code)?;
+            let org = inputs.basis.orgs.get(&status.org_code)?;
             // A code becomes part of a path only once it has the shape of an ODS code.
             if !org_types.is_ods_code(&org.org_code) {
                 tracing::warn!(org_code = %org.org_code, "not an ODS code; no report written");
@@ -237,7 +245,7 @@ fn org_pages(
             }
             let rows = outcomes
                 .get(org.org_code.as_str())
-                .map_or(&[][..], |r| &inputs.assessment.outcomes[r.clone()]);
+                .map_or(&[][..], |r| &inputs.basis.assessment.outcomes[r.clone()]);
             let code = org.org_code.as_str();
             let own = org::Own {
                 status,
@@ -261,7 +269,7 @@ fn org_pages(
                             "{} ({}): cyber security standards, {}",
                             org.org_name,
                             org.org_code,
-                            period_label(inputs.period)
+                            period_label(inputs.basis.period)
                         ),
                         Classification::OfficialSensitive,
                         "../",

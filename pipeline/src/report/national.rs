@@ -65,6 +65,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> National {
         risk: risk(inputs, facts),
         changes_note: changes_note(inputs),
         critical_standards: inputs
+            .basis
             .catalogue
             .standards
             .iter()
@@ -113,7 +114,7 @@ pub fn headline(inputs: &Inputs, facts: &Facts, disclosure: &Disclosure) -> Vec<
         missing,
         facts.organisations,
         pct(missing, facts.organisations),
-        super::model::period_label(inputs.period)
+        super::model::period_label(inputs.basis.period)
     ));
     lines
 }
@@ -146,6 +147,7 @@ pub fn key_figures(facts: &Facts) -> Vec<KeyFigure> {
 /// Every standard's national gap row, with its title, in catalogue order.
 fn national_rows<'a>(inputs: &'a Inputs) -> Vec<(&'a str, &'a crate::aggregate::GapRow)> {
     inputs
+        .basis
         .catalogue
         .standards
         .iter()
@@ -215,7 +217,7 @@ pub fn standards_chart(inputs: &Inputs, disclosure: &Disclosure) -> Chart {
         ],
     );
     let mut bars = Vec::new();
-    for s in &inputs.catalogue.standards {
+    for s in &inputs.basis.catalogue.standards {
         let Some(g) = gap(inputs.gaps, &s.standard.id, GroupKind::National, NATIONAL) else {
             continue;
         };
@@ -259,8 +261,8 @@ pub fn standards_chart(inputs: &Inputs, disclosure: &Disclosure) -> Chart {
 
 fn region_status_chart(inputs: &Inputs, facts: &Facts) -> Chart {
     let mut counts: BTreeMap<&str, BTreeMap<Status, u64>> = BTreeMap::new();
-    for row in &inputs.assessment.status {
-        if let Some(org) = inputs.orgs.get(&row.org_code) {
+    for row in &inputs.basis.assessment.status {
+        if let Some(org) = inputs.basis.orgs.get(&row.org_code) {
             *counts
                 .entry(org.region_code.as_str())
                 .or_default()
@@ -336,7 +338,7 @@ fn standards_by_group<'a>(
         ),
         head,
     );
-    for s in &inputs.catalogue.standards {
+    for s in &inputs.basis.catalogue.standards {
         let id = &s.standard.id;
         let mut row = vec![Cell::text(id.clone())];
         for (code, _) in &groups {
@@ -363,6 +365,7 @@ pub fn trends_chart(inputs: &Inputs, disclosure: &Disclosure) -> Option<Chart> {
     }
     let periods: Vec<String> = inputs.series.iter().map(|(p, _)| p.to_string()).collect();
     let critical: Vec<&Standard> = inputs
+        .basis
         .catalogue
         .standards
         .iter()
@@ -416,7 +419,7 @@ pub fn trends_table(inputs: &Inputs, disclosure: &Disclosure) -> TableModel {
         head,
     )
     .when_empty("No period has been published yet.");
-    for s in &inputs.catalogue.standards {
+    for s in &inputs.basis.catalogue.standards {
         let id = &s.standard.id;
         let mut row = vec![Cell::text(id.clone())];
         let mut values: Vec<Option<String>> = Vec::new();
@@ -466,6 +469,7 @@ fn change_text(before: &str, now: &str) -> String {
 
 fn critical(inputs: &Inputs, facts: &Facts) -> TableModel {
     let critical: BTreeMap<&str, &str> = inputs
+        .basis
         .catalogue
         .standards
         .iter()
@@ -473,7 +477,7 @@ fn critical(inputs: &Inputs, facts: &Facts) -> TableModel {
         .map(|s| (s.standard.id.as_str(), s.standard.title.as_str()))
         .collect();
     let mut failing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for o in &inputs.assessment.outcomes {
+    for o in &inputs.basis.assessment.outcomes {
         if o.outcome == Outcome::NotMet && critical.contains_key(o.standard_id.as_str()) {
             failing.entry(&o.org_code).or_default().push(&o.standard_id);
         }
@@ -495,7 +499,7 @@ fn critical(inputs: &Inputs, facts: &Facts) -> TableModel {
     )
     .when_empty("Every organisation that made a return met its critical standards.");
     for (code, standards) in failing {
-        let Some(org) = inputs.orgs.get(code) else {
+        let Some(org) = inputs.basis.orgs.get(code) else {
             continue;
         };
         let mut row = Vec::from(facts.named(inputs, org));
@@ -523,6 +527,7 @@ fn non_response(inputs: &Inputs, facts: &Facts) -> TableModel {
             GroupKind::National => "England".to_string(),
             GroupKind::Region => facts.region_name(&row.group_code),
             GroupKind::OrgType => inputs
+                .basis
                 .contract
                 .dictionary
                 .org_types
@@ -542,7 +547,7 @@ fn non_response(inputs: &Inputs, facts: &Facts) -> TableModel {
 }
 
 fn non_submitters(inputs: &Inputs, facts: &Facts) -> TableModel {
-    let senders = crate::aggregate::insights::senders(inputs.validated, inputs.orgs);
+    let senders = crate::aggregate::insights::senders(inputs.basis.validated, inputs.basis.orgs);
     let mut table = TableModel::new(
         "non-submitters",
         "Organisations without a return used: those whose files were all rejected (see their pages for what to correct), and those that sent nothing",
@@ -556,12 +561,13 @@ fn non_submitters(inputs: &Inputs, facts: &Facts) -> TableModel {
     )
     .when_empty("Every organisation made a return that was used.");
     for row in inputs
+        .basis
         .assessment
         .status
         .iter()
         .filter(|s| s.status == Status::NotSubmitted)
     {
-        let Some(org) = inputs.orgs.get(&row.org_code) else {
+        let Some(org) = inputs.basis.orgs.get(&row.org_code) else {
             continue;
         };
         let mut row = Vec::from(facts.named(inputs, org));
@@ -629,10 +635,11 @@ fn risk(inputs: &Inputs, facts: &Facts) -> TableModel {
     )
     .when_empty("No organisation shows these risks.");
     for row in &inputs.insights.risks {
-        let Some(org) = inputs.orgs.get(&row.org_code) else {
+        let Some(org) = inputs.basis.orgs.get(&row.org_code) else {
             continue;
         };
         let risk = inputs
+            .basis
             .contract
             .insights
             .risk
@@ -661,7 +668,7 @@ fn changes_note(inputs: &Inputs) -> String {
             .filter(|c| c.against == against && c.kind == kind)
             .count()
     };
-    let period = inputs.period;
+    let period = inputs.basis.period;
     let rerun = match (
         count(Against::LastRun, ChangeKind::File),
         count(Against::LastRun, ChangeKind::Status),
@@ -721,7 +728,7 @@ fn changes(inputs: &Inputs) -> TableModel {
 /// published period, when there is one (a national figure, hidden when it covers fewer
 /// organisations than disclosure control allows).
 fn headline_trend(inputs: &Inputs) -> Option<String> {
-    let min_group = inputs.contract.dictionary.min_group;
+    let min_group = inputs.basis.contract.dictionary.min_group;
     let [.., (before_period, before), (_, now)] = inputs.series else {
         return None;
     };
@@ -747,6 +754,6 @@ fn headline_trend(inputs: &Inputs) -> Option<String> {
         shown(before_share),
         super::model::period_label(*before_period),
         shown(now_share),
-        super::model::period_label(inputs.period)
+        super::model::period_label(inputs.basis.period)
     ))
 }

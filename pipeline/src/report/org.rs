@@ -95,7 +95,7 @@ struct StandardParts {
 
 impl Common {
     pub fn of(inputs: &Inputs) -> Self {
-        let standards = inputs.catalogue.standards.iter();
+        let standards = inputs.basis.catalogue.standards.iter();
         Common {
             medians: medians(inputs),
             standards: standards.map(|s| StandardParts::of(&s.standard)).collect(),
@@ -116,7 +116,7 @@ impl Common {
             ]),
             outcomes_caption: format!(
                 "Your outcome for each standard, {}",
-                period_label(inputs.period)
+                period_label(inputs.basis.period)
             ),
             issues_head: Shared::of(&[
                 Cell::text("File"),
@@ -126,8 +126,8 @@ impl Common {
                 Cell::text("Issue"),
                 Cell::text("What to change"),
             ]),
-            plan_head: Shared::of(&super::plans::organisation_head(inputs.period)),
-            due: due_in_words(inputs.contract.dictionary.due_day),
+            plan_head: Shared::of(&super::plans::organisation_head(inputs.basis.period)),
+            due: due_in_words(inputs.basis.contract.dictionary.due_day),
         }
     }
 
@@ -136,8 +136,7 @@ impl Common {
     }
 
     fn outcome(&self, outcome: Outcome) -> &Shared {
-        let at = Outcome::ALL.iter().position(|o| *o == outcome);
-        &self.outcomes[at.unwrap_or_default()]
+        &self.outcomes[outcome.index()]
     }
 }
 
@@ -145,8 +144,8 @@ impl Common {
 /// and then standard: `[c]` where fewer than `min_group` of them have a value.
 fn medians(inputs: &Inputs) -> HashMap<String, HashMap<String, Shared>> {
     let mut values: HashMap<(&str, &str), Vec<f64>> = HashMap::new();
-    for o in &inputs.assessment.outcomes {
-        let (Some(org), Some(v)) = (inputs.orgs.get(&o.org_code), o.value) else {
+    for o in &inputs.basis.assessment.outcomes {
+        let (Some(org), Some(v)) = (inputs.basis.orgs.get(&o.org_code), o.value) else {
             continue;
         };
         values
@@ -155,12 +154,13 @@ fn medians(inputs: &Inputs) -> HashMap<String, HashMap<String, Shared>> {
             .push(v);
     }
     let formats: HashMap<&str, ValueFormat> = inputs
+        .basis
         .catalogue
         .standards
         .iter()
         .map(|s| (s.standard.id.as_str(), s.standard.value_format))
         .collect();
-    let min_group = inputs.contract.dictionary.min_group;
+    let min_group = inputs.basis.contract.dictionary.min_group;
     let too_few = Shared::of(&Cell::num(format!("[c] fewer than {min_group} peers")));
     let mut medians: HashMap<String, HashMap<String, Shared>> = HashMap::new();
     for ((org_type, id), mut v) in values {
@@ -266,7 +266,7 @@ pub fn build<'a>(
         issues,
         plans,
     } = own;
-    let dictionary = &inputs.contract.dictionary;
+    let dictionary = &inputs.basis.contract.dictionary;
     let submitted = status.status != Status::NotSubmitted;
     let met = status.counts.get(&Outcome::Met).copied().unwrap_or(0);
     let applicable: usize = status
@@ -320,7 +320,13 @@ fn outcome_table<'a>(
     )
     .when_empty("No standard was assessed: no return was accepted.");
     let shared = |part: &Shared| RowCell::Shared(part.clone());
-    for (s, parts) in inputs.catalogue.standards.iter().zip(&common.standards) {
+    for (s, parts) in inputs
+        .basis
+        .catalogue
+        .standards
+        .iter()
+        .zip(&common.standards)
+    {
         let standard = &s.standard;
         let Some(o) = outcomes.iter().find(|o| o.standard_id == standard.id) else {
             continue;
@@ -383,7 +389,7 @@ fn issue_table<'a>(inputs: &Inputs<'a>, common: &Common, issues: &[&'a Issue]) -
             Cell::num(issue.line.map_or(String::new(), |l| l.to_string())),
             Cell::tagged(issue.severity.as_str(), issue.severity.as_str()),
             Cell::text(issue.message.as_str()),
-            Cell::text(inputs.contract.codes.fix(issue.code)),
+            Cell::text(inputs.basis.contract.codes.fix(issue.code)),
         ]);
     }
     table

@@ -59,22 +59,23 @@ fn current(rows: &[PlanRow], period: Period) -> impl Iterator<Item = &PlanRow> {
 }
 
 fn figures_by_org(inputs: &Inputs) -> BTreeMap<String, OrgPlanFigures> {
-    let spec = &inputs.contract.plan;
+    let spec = &inputs.basis.contract.plan;
     let critical: BTreeSet<&str> = inputs
+        .basis
         .catalogue
         .standards
         .iter()
         .filter(|s| s.standard.critical)
         .map(|s| s.standard.id.as_str())
         .collect();
-    let actions: Vec<&PlanRow> = current(inputs.plans, inputs.period).collect();
+    let actions: Vec<&PlanRow> = current(inputs.basis.plans, inputs.basis.period).collect();
     let open: BTreeSet<(&str, &str)> = actions
         .iter()
         .filter(|a| spec.is_open(&a.status))
         .map(|a| (a.org_code.as_str(), a.standard_id.as_str()))
         .collect();
     let mut by_org: BTreeMap<String, OrgPlanFigures> = BTreeMap::new();
-    for o in &inputs.assessment.outcomes {
+    for o in &inputs.basis.assessment.outcomes {
         if !critical.contains(o.standard_id.as_str()) || !spec.is_gap(o.outcome.as_str()) {
             continue;
         }
@@ -109,7 +110,7 @@ pub fn national(inputs: &Inputs, facts: &Facts) -> PlansSection {
         format!(
             "Of the {} critical standards not met by an organisation ({}), {} ({}%) are covered by an open action in the organisation's improvement plan; {} actions are overdue and {} open actions have had their target date moved later.",
             total.critical_gaps,
-            gap_words(&inputs.contract.plan.rules.gap_outcomes),
+            gap_words(&inputs.basis.contract.plan.rules.gap_outcomes),
             total.covered,
             pct(total.covered, total.critical_gaps),
             total.overdue,
@@ -135,7 +136,7 @@ pub struct PublicPlans {
 }
 
 pub fn public(inputs: &Inputs, facts: &Facts) -> PublicPlans {
-    let min_group = inputs.contract.dictionary.min_group;
+    let min_group = inputs.basis.contract.dictionary.min_group;
     by_group(inputs, facts, &figures_by_org(inputs), Some(min_group))
 }
 
@@ -153,7 +154,7 @@ fn by_group(
     min_group: Option<u64>,
 ) -> PublicPlans {
     let total = total_of(by_org);
-    let types = &inputs.contract.dictionary.org_types;
+    let types = &inputs.basis.contract.dictionary.org_types;
     let region = |o: &crate::contract::Organisation| facts.region_name(&o.region_code).clone();
     let org_type = |o: &crate::contract::Organisation| types.label(&o.org_type).to_string();
     PublicPlans {
@@ -180,7 +181,7 @@ fn grouped(
 ) -> BTreeMap<String, OrgPlanFigures> {
     let mut groups: BTreeMap<String, OrgPlanFigures> = BTreeMap::new();
     for (code, f) in by_org {
-        if let Some(org) = inputs.orgs.get(code) {
+        if let Some(org) = inputs.basis.orgs.get(code) {
             groups.entry(key(org)).or_default().add(f);
         }
     }
@@ -291,7 +292,7 @@ fn most_overdue(
             .then(a.0.cmp(b.0))
     });
     for (code, f) in ranked.into_iter().take(10) {
-        let Some(org) = inputs.orgs.get(code) else {
+        let Some(org) = inputs.basis.orgs.get(code) else {
             continue;
         };
         let mut row = Vec::from(facts.named(inputs, org));
@@ -334,7 +335,7 @@ pub fn organisation_head(period: Period) -> Vec<Cell<'static>> {
 
 /// An organisation's plan table, under `head` (from [`organisation_head`]).
 pub fn organisation(inputs: &Inputs, head: Shared, org_code: &str, own: &[&PlanRow]) -> TableModel {
-    let earlier = earlier_periods(inputs.period);
+    let earlier = earlier_periods(inputs.basis.period);
     let mut table = TableModel::new(
         "plan",
         "Your improvement plan, each action beside its standard's outcome",
@@ -342,7 +343,7 @@ pub fn organisation(inputs: &Inputs, head: Shared, org_code: &str, own: &[&PlanR
     )
     .when_empty(format!(
         "No improvement plan was received for {0}. If a standard is not met, send {org_code}_{0}_plan.csv or .xlsx with an action for each.",
-        inputs.period
+        inputs.basis.period
     ));
     let outcome_in = |period: Period, standard: &str| {
         own.iter()
@@ -352,7 +353,7 @@ pub fn organisation(inputs: &Inputs, head: Shared, org_code: &str, own: &[&PlanR
     let mut actions: Vec<&PlanRow> = own
         .iter()
         .copied()
-        .filter(|r| r.period == inputs.period)
+        .filter(|r| r.period == inputs.basis.period)
         .collect();
     actions.sort_by_key(|r| (r.state != PlanState::Overdue, r.action_id.clone()));
     for a in actions {
@@ -378,7 +379,7 @@ pub fn organisation(inputs: &Inputs, head: Shared, org_code: &str, own: &[&PlanR
 /// The owner role as the plan gave it (from the accepted plan of this period).
 fn action_owner(inputs: &Inputs, row: &PlanRow) -> String {
     // One plan per organisation, sorted by organisation code.
-    let plans = &inputs.validated.plans;
+    let plans = &inputs.basis.validated.plans;
     plans
         .binary_search_by(|p| p.org_code.cmp(&row.org_code))
         .ok()

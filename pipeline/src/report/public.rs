@@ -71,7 +71,7 @@ pub struct Download {
 
 /// The public report's model and its CSV downloads (file name under `public/`, bytes).
 pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String, Vec<u8>)>) {
-    let period = inputs.period.to_string();
+    let period = inputs.basis.period.to_string();
     let codes = |groups: &[Group]| groups.iter().map(|g| g.code.clone()).collect::<Vec<_>>();
     let (regions, types) = (codes(&facts.regions), codes(&facts.types));
     // One decision for every figure of the page and its downloads.
@@ -79,7 +79,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
         inputs.gaps,
         inputs.series,
         [(GroupKind::Region, &regions), (GroupKind::OrgType, &types)],
-        inputs.contract.dictionary.min_group,
+        inputs.basis.contract.dictionary.min_group,
     );
     let mut files = Vec::new();
     let (status_by_region, csv) = status_by_region(inputs, facts, &period);
@@ -132,7 +132,7 @@ pub fn build(inputs: &Inputs, facts: &Facts, page: Page) -> (Public, Vec<(String
         trends_table: national::trends_table(inputs, &disclosure),
         data_quality: national::data_quality(inputs),
         downloads,
-        min_group: inputs.contract.dictionary.min_group,
+        min_group: inputs.basis.contract.dictionary.min_group,
         revision: revision(inputs),
         release: release(inputs),
         plans: super::plans::public(inputs, facts),
@@ -166,8 +166,8 @@ fn status_by_region(
     period: &str,
 ) -> (TableModel, (Vec<u8>, usize)) {
     let mut counts: BTreeMap<&str, BTreeMap<Status, u64>> = BTreeMap::new();
-    for row in &inputs.assessment.status {
-        if let Some(org) = inputs.orgs.get(&row.org_code) {
+    for row in &inputs.basis.assessment.status {
+        if let Some(org) = inputs.basis.orgs.get(&row.org_code) {
             *counts
                 .entry(org.region_code.as_str())
                 .or_default()
@@ -182,7 +182,7 @@ fn status_by_region(
         .map(|r| size(counts.get(r.code.as_str())))
         .collect();
     sizes.push(facts.organisations);
-    let hidden = hide_line(sizes, inputs.contract.dictionary.min_group);
+    let hidden = hide_line(sizes, inputs.basis.contract.dictionary.min_group);
 
     let mut head = vec![Cell::text("Region")];
     head.extend(Status::ALL.iter().map(|s| Cell::num(status_label(*s))));
@@ -267,7 +267,7 @@ fn standards_by_group(
             ),
             head,
         );
-        for s in &inputs.catalogue.standards {
+        for s in &inputs.basis.catalogue.standards {
             let id = &s.standard.id;
             let national = gap(inputs.gaps, id, GroupKind::National, NATIONAL);
             let mut cells: Vec<_> = groups
@@ -334,8 +334,8 @@ fn response(inputs: &Inputs, facts: &Facts, period: &str) -> (TableModel, (Vec<u
     let t = facts.types.len();
     // (orgs, submitted) for every cell, with the totals in the last row and column.
     let mut cells = vec![vec![(0u64, 0u64); t + 1]; r + 1];
-    for row in &inputs.assessment.status {
-        let Some(org) = inputs.orgs.get(&row.org_code) else {
+    for row in &inputs.basis.assessment.status {
+        let Some(org) = inputs.basis.orgs.get(&row.org_code) else {
             continue;
         };
         let (Some(i), Some(j)) = (
@@ -355,7 +355,7 @@ fn response(inputs: &Inputs, facts: &Facts, period: &str) -> (TableModel, (Vec<u
             .iter()
             .map(|row| row.iter().map(|c| c.0).collect())
             .collect(),
-        min_group: inputs.contract.dictionary.min_group,
+        min_group: inputs.basis.contract.dictionary.min_group,
         row_totals: true,
         column_totals: true,
     });
@@ -431,7 +431,7 @@ fn trends_csv(inputs: &Inputs, disclosure: &Disclosure) -> (Vec<u8>, usize) {
     let mut csv = CsvTable::new(&["period", "standard_id", "orgs", "met", "pct_met"]);
     let mut rows = 0;
     for (period, figures) in inputs.series {
-        for s in &inputs.catalogue.standards {
+        for s in &inputs.basis.catalogue.standards {
             if let Some((orgs, met)) = figures.standards.get(&s.standard.id) {
                 if disclosure.hides_trend(*period, &s.standard.id) {
                     csv.row([
@@ -477,7 +477,7 @@ fn revision(inputs: &Inputs) -> Option<Revision> {
         date: inputs.today.format("%-d %B %Y").to_string(),
         text: format!(
             "This release replaces the one published earlier for {}, after returns were corrected or sent late: the status of {statuses} organisation{} and the outcomes of {outcomes} organisation{} changed, and every figure below includes them.",
-            period_label(inputs.period),
+            period_label(inputs.basis.period),
             if statuses == 1 { "" } else { "s" },
             if outcomes == 1 { "" } else { "s" },
         ),
@@ -485,7 +485,7 @@ fn revision(inputs: &Inputs) -> Option<Revision> {
 }
 
 fn release(inputs: &Inputs) -> Release {
-    let dictionary = &inputs.contract.dictionary;
+    let dictionary = &inputs.basis.contract.dictionary;
     let publication = &dictionary.publication;
     let long = "%-d %B %Y";
     let due = |p: Period| p.deadline(dictionary.due_day).format(long).to_string();
@@ -494,10 +494,10 @@ fn release(inputs: &Inputs) -> Release {
             .format(long)
             .to_string()
     };
-    let next = inputs.period.next();
+    let next = inputs.basis.period.next();
     Release {
-        date: published(inputs.period),
-        due: due(inputs.period),
+        date: published(inputs.basis.period),
+        due: due(inputs.basis.period),
         next_period: period_label(next),
         next_due: due(next),
         next_date: published(next),

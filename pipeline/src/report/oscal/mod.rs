@@ -22,14 +22,13 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rayon::prelude::*;
 use sha1::{Digest, Sha1};
 
-use super::ReportError;
 use super::model::{format_value, outcome_label, period_label, threshold_text};
+use super::{Basis, ReportError};
 use crate::aggregate::plans::PlanRow;
-use crate::assess::{Assessment, Catalogue, Outcome, OutcomeRow, Rule, Standard};
-use crate::contract::{Contract, Organisation, Organisations};
-use crate::period::Period;
+use crate::assess::{Outcome, OutcomeRow, Rule, Standard};
+use crate::contract::Organisation;
+use crate::validate::AcceptedReturn;
 use crate::validate::plans::{AcceptedPlan, PlanAction};
-use crate::validate::{AcceptedReturn, Validated};
 use schema::*;
 
 /// Baseline's namespace for its version-5 UUIDs (itself a random UUID, fixed for good).
@@ -74,19 +73,6 @@ fn day_start(date: NaiveDate) -> String {
 
 fn day_end(date: NaiveDate) -> String {
     format!("{date}T23:59:59Z")
-}
-
-/// What the exports are made from: the assessment and the plans, nothing of the aggregate
-/// stage, so that they can be made alongside it.
-pub struct Basis<'a> {
-    pub period: Period,
-    pub contract: &'a Contract,
-    pub orgs: &'a Organisations,
-    pub catalogue: &'a Catalogue,
-    pub validated: &'a Validated,
-    pub assessment: &'a Assessment,
-    /// The improvement plans' rows: this period's and the periods' before it.
-    pub plans: &'a [PlanRow],
 }
 
 /// What every document of a run shares.
@@ -135,8 +121,7 @@ impl Wording {
 
     /// A finding's title and description for `outcome`.
     fn finding(&self, outcome: Outcome) -> (&str, &str) {
-        let at = Outcome::ALL.iter().position(|o| *o == outcome);
-        let (title, description) = &self.findings[at.unwrap_or_default()];
+        let (title, description) = &self.findings[outcome.index()];
         (title, description)
     }
 }
