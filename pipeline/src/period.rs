@@ -134,18 +134,25 @@ const EPOCH_FROM_CE: i32 = 719_163;
 /// Parses `YYYY-MM-DD` or `DD/MM/YYYY` with two-digit day and month.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = text.get(range)?;
-        part.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let (y, m, d) = match (b.len(), b.get(4), b.get(2)) {
-        (10, Some(b'-'), _) if b[7] == b'-' => (digits(0..4)?, digits(5..7)?, digits(8..10)?),
-        (10, _, Some(b'/')) if b[5] == b'/' => (digits(6..10)?, digits(3..5)?, digits(0..2)?),
-        _ => return None,
+    if b.len() != 10 {
+        return None;
+    }
+    let (y, m, d) = if b[4] == b'-' && b[7] == b'-' {
+        (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?)
+    } else if b[2] == b'/' && b[5] == b'/' {
+        (digits(&b[6..10])?, digits(&b[3..5])?, digits(&b[0..2])?)
+    } else {
+        return None;
     };
     NaiveDate::from_ymd_opt(y as i32, m, d)
+}
+
+/// The number an ASCII run of at most nine digits spells; `None` for any other byte. Every
+/// inventory row has two dates, so this skips `str::parse`'s sign and overflow handling.
+fn digits(run: &[u8]) -> Option<u32> {
+    run.iter().try_fold(0, |n: u32, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
 }
 
 #[cfg(test)]
@@ -165,6 +172,62 @@ mod tests {
             "2026-13", "2026-00", "26-01", "2026-1", "2026/01", "abcd-ef", "",
         ] {
             assert!(bad.parse::<Period>().is_err(), "{bad} should not parse");
+        }
+    }
+
+    /// The parser as it was first written, with `str::parse`: the definition the fast one
+    /// must keep.
+    fn parse_date_by_definition(text: &str) -> Option<NaiveDate> {
+        let b = text.as_bytes();
+        let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+            let part = text.get(range)?;
+            part.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| part.parse().ok())?
+        };
+        let (y, m, d) = match (b.len(), b.get(4), b.get(2)) {
+            (10, Some(b'-'), _) if b[7] == b'-' => (digits(0..4)?, digits(5..7)?, digits(8..10)?),
+            (10, _, Some(b'/')) if b[5] == b'/' => (digits(6..10)?, digits(3..5)?, digits(0..2)?),
+            _ => return None,
+        };
+        NaiveDate::from_ymd_opt(y as i32, m, d)
+    }
+
+    #[test]
+    fn parse_date_agrees_with_its_definition() {
+        // Every day of 1899 to 2101 both ways, then each of those texts with one byte
+        // replaced by a separator, a letter, a space, a sign or a multi-byte character.
+        let mut texts = Vec::new();
+        let mut day = NaiveDate::from_ymd_opt(1899, 1, 1).unwrap();
+        while day.year() <= 2101 {
+            texts.push(day.format("%Y-%m-%d").to_string());
+            texts.push(day.format("%d/%m/%Y").to_string());
+            day = day.succ_opt().unwrap();
+        }
+        texts.extend(
+            [
+                "2026-02-29",
+                "29/02/2024",
+                "2026-13-01",
+                "00/01/2026",
+                "0000-01-01",
+            ]
+            .map(String::from),
+        );
+        let mut mutated = Vec::new();
+        for text in texts.iter().step_by(97) {
+            for at in 0..text.len() {
+                for with in ["-", "/", "x", " ", "+", "é", "0"] {
+                    let mut m = text.clone();
+                    m.replace_range(at..=at, with);
+                    mutated.push(m);
+                }
+            }
+            mutated.push(format!("{text} "));
+            mutated.push(text[1..].to_string());
+        }
+        for text in texts.iter().chain(&mutated) {
+            assert_eq!(parse_date(text), parse_date_by_definition(text), "{text:?}");
         }
     }
 

@@ -1,6 +1,6 @@
 //! Submitted text as Baseline shows it back: clipped, with control characters escaped, so one
-//! hostile cell can neither fill an output nor drive a terminal; and line breaks counted the
-//! way the CSV readers split lines.
+//! hostile cell can neither fill an output nor drive a terminal; line breaks counted the way
+//! the CSV readers split lines; and cells trimmed.
 
 /// `text` with control characters written as escapes (`\u{1b}`, `\n`) and at most `max`
 /// characters kept, the length said after them when it was cut.
@@ -21,6 +21,16 @@ pub fn echo(text: &str, max: usize) -> String {
         shown.push_str(&format!("... ({count} characters)"));
     }
     shown
+}
+
+/// `text.trim()`, answered from the two end bytes when both are ASCII and not whitespace (an
+/// inventory's dates, two a row): then neither end can be whitespace, of one byte or many.
+pub fn trim(text: &str) -> &str {
+    let kept = |b: u8| b.is_ascii() && !char::from(b).is_whitespace();
+    match text.as_bytes() {
+        [first, .., last] if kept(*first) && kept(*last) => text,
+        _ => text.trim(),
+    }
 }
 
 /// Line breaks in `bytes` as a CSV reader counts them: `\n`, `\r\n` and a lone `\r` each end
@@ -65,6 +75,21 @@ mod tests {
         assert_eq!(echo("a\u{1b}[31mb\n", 60), "a\\u{1b}[31mb\\n");
         assert_eq!(echo("abcdef", 3), "abc... (6 characters)");
         assert_eq!(echo("abc", 3), "abc");
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        // Every text of up to four characters over letters, ASCII and Unicode whitespace
+        // (vertical tab, no-break space, ideographic space) and a two-byte letter.
+        let alphabet = [
+            'a', '1', ' ', '\t', '\u{b}', '\n', '\u{a0}', '\u{3000}', 'é',
+        ];
+        for len in 0..=4u32 {
+            for n in 0..9usize.pow(len) {
+                let text: String = (0..len).map(|i| alphabet[n / 9usize.pow(i) % 9]).collect();
+                assert_eq!(trim(&text), text.trim(), "{text:?}");
+            }
+        }
     }
 
     /// Each `\n`, and each `\r` not followed by `\n`, one byte at a time.

@@ -199,7 +199,7 @@ impl<'s> Cells<'s> {
 
     /// A date as a day number; a cell that is not blank and not a date is a bad cell.
     fn date(&mut self, check: usize, raw: Option<&str>) -> Option<i32> {
-        let text = raw?.trim();
+        let text = crate::text::trim(raw?);
         if text.is_empty() {
             return None;
         }
