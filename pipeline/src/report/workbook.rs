@@ -13,9 +13,20 @@ const MAX_CELL_CHARS: usize = 32_000;
 /// Data rows of a sheet (Excel's limit is 1,048,576 rows, the header and a note included).
 const MAX_ROWS: usize = 1_048_574;
 
+/// How hard the workbook's parts are deflated: zlib's level 2 instead of rust_xlsxwriter's
+/// default, 6. Deflating 24 MB of sheet XML was the longest single task of the render stage;
+/// at level 2 the file is 22% larger (3.0 MB against 2.5 MB at scale 1) and the whole run about
+/// a tenth quicker. The parts themselves are the same bytes at any level.
+const ZIP_LEVEL: u8 = 2;
+
 /// The workbook of `tables`, one sheet per (name, table) in order.
 pub fn analyst(tables: &[(&str, &Table)]) -> Result<Vec<u8>, XlsxError> {
+    packed_at(tables, ZIP_LEVEL)
+}
+
+fn packed_at(tables: &[(&str, &Table)], level: u8) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
+    book.set_zip_compression_level(level);
     // No wall-clock time in the file: the same run gives the same bytes.
     book.set_properties(
         &rust_xlsxwriter::DocProperties::new()
@@ -80,4 +91,49 @@ fn number(column: &str, cell: &str) -> Option<f64> {
         return None;
     }
     cell.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each part of a workbook, by name, unpacked.
+    fn parts(xlsx: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut part = archive.by_index(i).unwrap();
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut part, &mut bytes).unwrap();
+                (part.name().unwrap().to_string(), bytes)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_zip_level_changes_the_packing_not_the_parts() {
+        let table = Table {
+            columns: vec!["org_code", "standard_id", "value", "outcome"],
+            rows: (0..2000)
+                .map(|i| {
+                    vec![
+                        format!("R{:02}", i % 97),
+                        format!("STD-{}", i % 12),
+                        format!("0.{}", i % 1000),
+                        ["met", "not_met", "partially_met"][i % 3].to_string(),
+                    ]
+                })
+                .collect(),
+        };
+        let tables = [("outcomes", &table)];
+        let chosen = analyst(&tables).unwrap();
+        let default = packed_at(&tables, 6).unwrap();
+        assert_ne!(chosen, default, "the level is applied");
+        assert_eq!(parts(&chosen), parts(&default));
+        assert!(
+            parts(&chosen)
+                .iter()
+                .any(|(name, _)| name == "xl/worksheets/sheet1.xml")
+        );
+    }
 }
