@@ -76,6 +76,7 @@ pub struct Cells<'s> {
     zones: PlHashMap<Box<str>, bool>,
     folded: String,
     key: String,
+    dates: Dates,
 }
 
 impl<'s> Cells<'s> {
@@ -92,6 +93,7 @@ impl<'s> Cells<'s> {
             zones: PlHashMap::default(),
             folded: String::new(),
             key: String::new(),
+            dates: Dates::new(),
         }
     }
 
@@ -203,7 +205,7 @@ impl<'s> Cells<'s> {
         if text.is_empty() {
             return None;
         }
-        let parsed = parse_date(text).map(day_number);
+        let parsed = self.dates.day(text);
         if parsed.is_none() {
             let column = self.spec.date_columns()[check - 1].to_string();
             self.flag(check, &column, raw.unwrap_or_default());
@@ -238,6 +240,38 @@ impl<'s> Cells<'s> {
     }
 }
 
+/// The day numbers of the dates met in a file, by their text: an inventory spells a few dozen
+/// dates over and over, two a row. Direct-mapped (a date has one slot, shared with others), so
+/// a file of many different dates only misses and never grows it.
+struct Dates {
+    slots: Box<[([u8; 10], Option<i32>)]>,
+}
+
+impl Dates {
+    const SLOTS: usize = 256;
+
+    fn new() -> Self {
+        // Ten NUL bytes are not a date, as an empty slot says.
+        Dates {
+            slots: vec![([0; 10], None); Self::SLOTS].into_boxed_slice(),
+        }
+    }
+
+    /// `parse_date(text)` as a day number.
+    fn day(&mut self, text: &str) -> Option<i32> {
+        let Ok(key) = <[u8; 10]>::try_from(text.as_bytes()) else {
+            return parse_date(text).map(day_number);
+        };
+        let [_, _, tail @ ..] = key;
+        let mix = u64::from_le_bytes(tail).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = &mut self.slots[(mix >> 56) as usize];
+        if slot.0 != key {
+            *slot = (key, parse_date(text).map(day_number));
+        }
+        slot.1
+    }
+}
+
 /// Trimmed and lower-cased, into `out`.
 fn fold(raw: &str, out: &mut String) {
     out.clear();
@@ -247,5 +281,43 @@ fn fold(raw: &str, out: &mut String) {
         out.make_ascii_lowercase();
     } else {
         out.extend(trimmed.chars().flat_map(char::to_lowercase));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembered_dates_are_the_dates_parsed() {
+        // 3,000 texts of ten bytes, dates and not, so that many share a slot, each met three
+        // times in a shuffled order: every answer is the parser's.
+        let mut texts: Vec<String> = Vec::new();
+        for i in 0..1000u32 {
+            let (y, m, d) = (1990 + i % 50, 1 + i % 14, 1 + i % 32);
+            texts.push(format!("{y:04}-{m:02}-{d:02}"));
+            texts.push(format!("{d:02}/{m:02}/{y:04}"));
+            texts.push(format!("{y:04}-{m:02}x{d:02}"));
+        }
+        texts.extend([
+            "\0".repeat(10),
+            String::new(),
+            "2026-1-1".into(),
+            " 2026-01-01".into(),
+        ]);
+        let mut dates = Dates::new();
+        let visits = texts.len() * 3;
+        let mut order: Vec<(usize, usize)> = (0..visits)
+            .map(|v| ((v * 7919) % visits, v % texts.len()))
+            .collect();
+        order.sort_unstable();
+        for (_, i) in order {
+            let text = &texts[i];
+            assert_eq!(
+                dates.day(text),
+                parse_date(text).map(day_number),
+                "{text:?}"
+            );
+        }
     }
 }
