@@ -161,54 +161,61 @@ fn measure_frame(
         )
         .into(),
     ];
-    for measure in contract.dictionary.measures() {
-        let name = measure.name.as_str();
-        // A derived value replaces the reported one whenever the organisation's inventory
-        // was accepted, even where the derived value is unusable (None).
-        let value = |r: &crate::validate::AcceptedReturn| -> Option<Value> {
-            match derived.get(&r.org_code) {
-                Some(d) if measure.derive.is_some() => {
-                    d.get(name).copied().flatten().map(Value::Count)
-                }
-                _ => r.measures.values.get(name).copied(),
-            }
-        };
-        let series = match measure.kind {
-            MeasureType::Count | MeasureType::Money => Series::new(
-                name.into(),
-                returns
-                    .iter()
-                    .map(|r| match value(r) {
-                        Some(Value::Count(n)) => Some(n as f64),
-                        Some(Value::Money(m)) => Some(m),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-            MeasureType::Bool => Series::new(
-                name.into(),
-                returns
-                    .iter()
-                    .map(|r| match value(r) {
-                        Some(Value::Bool(b)) => Some(b),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-            MeasureType::Date => Series::new(
-                name.into(),
-                returns
-                    .iter()
-                    .map(|r| match value(r) {
-                        Some(Value::Date(d)) => Some(i64::from(day_number(d))),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-        };
-        columns.push(series.into());
-    }
+    // Each return's derived measures found once, not once per measure; the columns are
+    // then made in parallel.
+    let derived_of: Vec<_> = returns.iter().map(|r| derived.get(&r.org_code)).collect();
+    let measures = contract.dictionary.measures();
+    columns.extend(
+        measures
+            .par_iter()
+            .map(|measure| measure_column(measure, returns, &derived_of).into())
+            .collect::<Vec<Column>>(),
+    );
     DataFrame::new(returns.len(), columns)
+}
+
+/// One measure over every return: the derived value when the return's inventory was accepted
+/// (even where it is unusable, `None`), the reported one otherwise.
+fn measure_column(
+    measure: &crate::contract::Measure,
+    returns: &[crate::validate::AcceptedReturn],
+    derived_of: &[Option<&BTreeMap<String, Option<u64>>>],
+) -> Series {
+    let name = measure.name.as_str();
+    let values = returns.iter().zip(derived_of).map(|(r, derived)| match derived {
+        Some(d) if measure.derive.is_some() => d.get(name).copied().flatten().map(Value::Count),
+        _ => r.measures.values.get(name).copied(),
+    });
+    match measure.kind {
+        MeasureType::Count | MeasureType::Money => Series::new(
+            name.into(),
+            values
+                .map(|v| match v {
+                    Some(Value::Count(n)) => Some(n as f64),
+                    Some(Value::Money(m)) => Some(m),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        MeasureType::Bool => Series::new(
+            name.into(),
+            values
+                .map(|v| match v {
+                    Some(Value::Bool(b)) => Some(b),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        MeasureType::Date => Series::new(
+            name.into(),
+            values
+                .map(|v| match v {
+                    Some(Value::Date(d)) => Some(i64::from(day_number(d))),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        ),
+    }
 }
 
 /// The outcome expression of a standard: applicability, missing inputs, the condition, then
