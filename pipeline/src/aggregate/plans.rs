@@ -4,7 +4,7 @@
 //! need the assessment (gaps without an open action, overdue actions, actions done while the
 //! standard is still unmet).
 
-use std::collections::{BTreeMap, HashMap};
+use polars::prelude::PlHashMap;
 
 use chrono::NaiveDate;
 
@@ -97,7 +97,7 @@ pub fn review(
     earlier: &[PlanRow],
     issues: &mut Issues,
 ) -> Vec<PlanRow> {
-    let outcomes: HashMap<(&str, &str), &str> = assessment
+    let outcomes: PlHashMap<(&str, &str), &str> = assessment
         .outcomes
         .iter()
         .map(|o| {
@@ -127,8 +127,8 @@ pub fn review(
 }
 
 /// The latest row before `period` of each organisation's action.
-fn last_seen(earlier: &[PlanRow], period: Period) -> HashMap<(&str, &str), &PlanRow> {
-    let mut last: HashMap<(&str, &str), &PlanRow> = HashMap::new();
+fn last_seen(earlier: &[PlanRow], period: Period) -> PlHashMap<(&str, &str), &PlanRow> {
+    let mut last: PlHashMap<(&str, &str), &PlanRow> = PlHashMap::default();
     for row in earlier.iter().filter(|r| r.period < period) {
         let key = (row.org_code.as_str(), row.action_id.as_str());
         if last.get(&key).is_none_or(|seen| seen.period < row.period) {
@@ -144,7 +144,7 @@ fn plan_row(
     action: &PlanAction,
     outcome: &str,
     spec: &PlanSpec,
-    last_seen: &HashMap<(&str, &str), &PlanRow>,
+    last_seen: &PlHashMap<(&str, &str), &PlanRow>,
 ) -> PlanRow {
     let before = last_seen.get(&(plan.org_code.as_str(), action.action_id.as_str()));
     let moved = before.is_some_and(|b| action.target_date > b.target_date);
@@ -205,9 +205,9 @@ fn uncovered_gaps(
     spec: &PlanSpec,
     issues: &mut Issues,
 ) {
-    let plan_of: BTreeMap<&str, &AcceptedPlan> =
+    let plan_of: PlHashMap<&str, &AcceptedPlan> =
         plans.iter().map(|p| (p.org_code.as_str(), p)).collect();
-    let file_of: BTreeMap<&str, &str> = returns
+    let file_of: PlHashMap<&str, &str> = returns
         .iter()
         .map(|r| (r.org_code.as_str(), r.file.as_str()))
         .collect();

@@ -182,10 +182,13 @@ fn measure_column(
     derived_of: &[Option<&BTreeMap<String, Option<u64>>>],
 ) -> Series {
     let name = measure.name.as_str();
-    let values = returns.iter().zip(derived_of).map(|(r, derived)| match derived {
-        Some(d) if measure.derive.is_some() => d.get(name).copied().flatten().map(Value::Count),
-        _ => r.measures.values.get(name).copied(),
-    });
+    let values = returns
+        .iter()
+        .zip(derived_of)
+        .map(|(r, derived)| match derived {
+            Some(d) if measure.derive.is_some() => d.get(name).copied().flatten().map(Value::Count),
+            _ => r.measures.values.get(name).copied(),
+        });
     match measure.kind {
         MeasureType::Count | MeasureType::Money => Series::new(
             name.into(),
