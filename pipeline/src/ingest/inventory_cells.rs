@@ -72,8 +72,8 @@ pub struct Cells<'s> {
     /// Each spelling met of an operating system, of a device class and of a network zone
     /// (whether it is the isolated one), worked out once per file.
     spellings: PlHashMap<String, Spelling>,
-    classes: PlHashMap<Box<str>, Class>,
-    zones: PlHashMap<Box<str>, bool>,
+    classes: Spellings<Class>,
+    zones: Spellings<bool>,
     folded: String,
     key: String,
     dates: Dates,
@@ -89,8 +89,8 @@ impl<'s> Cells<'s> {
             bad: Default::default(),
             tally: Tally::default(),
             spellings: PlHashMap::default(),
-            classes: PlHashMap::default(),
-            zones: PlHashMap::default(),
+            classes: Spellings::default(),
+            zones: Spellings::default(),
             folded: String::new(),
             key: String::new(),
             dates: Dates::new(),
@@ -137,7 +137,7 @@ impl<'s> Cells<'s> {
     /// A device class as spelt: folded and looked up in the dictionary once per spelling.
     fn class(&mut self, raw: &str) -> Class {
         if let Some(known) = self.classes.get(raw) {
-            return *known;
+            return known;
         }
         fold(raw, &mut self.folded);
         let class = match self.spec.device_classes.get(&self.folded) {
@@ -146,18 +146,18 @@ impl<'s> Cells<'s> {
                 families.iter().position(|k| k == family).map(|i| i as u8)
             })),
         };
-        self.classes.insert(raw.into(), class);
+        self.classes.insert(raw, class);
         class
     }
 
     /// Whether a network zone as spelt is the isolated one, folded once per spelling.
     fn isolated(&mut self, raw: &str) -> bool {
         if let Some(known) = self.zones.get(raw) {
-            return *known;
+            return known;
         }
         fold(raw, &mut self.folded);
         let isolated = self.folded == self.spec.isolated_zone;
-        self.zones.insert(raw.into(), isolated);
+        self.zones.insert(raw, isolated);
         isolated
     }
 
@@ -240,6 +240,42 @@ impl<'s> Cells<'s> {
     }
 }
 
+/// What each spelling met in a file stands for. A file spells its device classes and network
+/// zones a handful of ways, so the first few are kept in a list searched in order (most
+/// differ in length, which is compared first), and any more in a hash map.
+struct Spellings<T> {
+    first: Vec<(Box<str>, T)>,
+    more: PlHashMap<Box<str>, T>,
+}
+
+impl<T> Default for Spellings<T> {
+    fn default() -> Self {
+        Spellings {
+            first: Vec::new(),
+            more: PlHashMap::default(),
+        }
+    }
+}
+
+impl<T: Copy> Spellings<T> {
+    const LISTED: usize = 8;
+
+    fn get(&self, raw: &str) -> Option<T> {
+        match self.first.iter().find(|(spelling, _)| **spelling == *raw) {
+            Some((_, known)) => Some(*known),
+            None => self.more.get(raw).copied(),
+        }
+    }
+
+    fn insert(&mut self, raw: &str, value: T) {
+        if self.first.len() < Self::LISTED {
+            self.first.push((raw.into(), value));
+        } else {
+            self.more.insert(raw.into(), value);
+        }
+    }
+}
+
 /// The day numbers of the dates met in a file, by their text: an inventory spells a few dozen
 /// dates over and over, two a row. Direct-mapped (a date has one slot, shared with others), so
 /// a file of many different dates only misses and never grows it.
@@ -287,6 +323,21 @@ fn fold(raw: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spellings_past_the_listed_few_are_still_found() {
+        let mut spellings = Spellings::default();
+        let words: Vec<String> = (0..20).map(|i| format!("zone {i}")).collect();
+        for (i, word) in words.iter().enumerate() {
+            assert_eq!(spellings.get(word), None);
+            spellings.insert(word, i);
+        }
+        for (i, word) in words.iter().enumerate() {
+            assert_eq!(spellings.get(word), Some(i), "{word}");
+        }
+        assert_eq!(spellings.get("zone"), None);
+        assert_eq!(spellings.first.len(), Spellings::<usize>::LISTED);
+    }
 
     #[test]
     fn remembered_dates_are_the_dates_parsed() {
