@@ -43,12 +43,22 @@ impl<'a> Row<'a> {
     }
 }
 
-/// An operating system as the file spells it: its end of support, and where its devices are
-/// counted when the lifecycle reference does not list it.
-#[derive(Debug, Clone)]
-struct Spelling {
+/// An operating system as the file spells it: its end of support and, when the lifecycle
+/// reference does not list it, where its devices are counted, how it was first written and
+/// how many of the file's devices run it.
+#[derive(Debug)]
+struct Os {
     end_of_support: Option<i32>,
-    unknown: Option<(Option<String>, Option<String>)>,
+    unknown: Option<UnknownSpelling>,
+}
+
+#[derive(Debug)]
+struct UnknownSpelling {
+    /// The normalised (name, version) it is counted under.
+    key: (Option<String>, Option<String>),
+    name: Option<String>,
+    version: Option<String>,
+    devices: u64,
 }
 
 /// What a device class, as the file spells it, stands for.
@@ -69,13 +79,15 @@ pub struct Cells<'s> {
     /// Per checked column (device class, then the dates): the first bad cells, and how many.
     bad: [(Vec<BadCell>, usize); 3],
     tally: Tally,
-    /// Each spelling met of an operating system, of a device class and of a network zone
-    /// (whether it is the isolated one), worked out once per file.
-    spellings: PlHashMap<String, Spelling>,
+    /// Each spelling met of an operating system (by name, then version, an index into
+    /// `oses`), of a device class and of a network zone (whether it is the isolated one),
+    /// worked out once per file.
+    os_names: Spellings<usize>,
+    os_versions: Vec<Spellings<usize>>,
+    oses: Vec<Os>,
     classes: Spellings<Class>,
     zones: Spellings<bool>,
     folded: String,
-    key: String,
     dates: Dates,
 }
 
@@ -88,11 +100,12 @@ impl<'s> Cells<'s> {
             line: 1,
             bad: Default::default(),
             tally: Tally::default(),
-            spellings: PlHashMap::default(),
+            os_names: Spellings::default(),
+            os_versions: Vec::new(),
+            oses: Vec::new(),
             classes: Spellings::default(),
             zones: Spellings::default(),
             folded: String::new(),
-            key: String::new(),
             dates: Dates::new(),
         }
     }
@@ -164,39 +177,45 @@ impl<'s> Cells<'s> {
     /// The end of support of the row's operating system, looked up once per spelling; a
     /// system the reference does not list is counted among the unknown.
     fn end_of_support(&mut self, name: Option<&str>, version: Option<&str>) -> Option<i32> {
-        self.key.clear();
-        for part in [name, version] {
-            match part {
-                None => self.key.push('\u{0}'),
-                Some(p) => self.key.push_str(p),
-            }
-            self.key.push('\u{1f}');
+        let os = self.os_index(name, version);
+        let os = &mut self.oses[os];
+        if let Some(unknown) = &mut os.unknown {
+            unknown.devices += 1;
         }
-        let spelling = match self.spellings.get(&self.key) {
-            Some(known) => known.clone(),
+        os.end_of_support
+    }
+
+    /// Where the system spelt (name, version) is in `oses`, worked out the first time it is
+    /// met. An absent part is looked up as `\0`, so a cell of `\0` alone is taken for an
+    /// absent one (as the single key of name and version did before).
+    fn os_index(&mut self, name: Option<&str>, version: Option<&str>) -> usize {
+        let versions = match self.os_names.get(name.unwrap_or("\0")) {
+            Some(versions) => versions,
             None => {
-                let counting = self.counting.as_ref().map(|(c, _)| *c);
-                let end_of_support = counting.and_then(|c| c.end_of_support(name, version));
-                let unknown = end_of_support
-                    .is_none()
-                    .then(|| (name.map(normalise_os), version.map(normalise_os)));
-                let spelling = Spelling {
-                    end_of_support,
-                    unknown,
-                };
-                self.spellings.insert(self.key.clone(), spelling.clone());
-                spelling
+                self.os_versions.push(Spellings::default());
+                let versions = self.os_versions.len() - 1;
+                self.os_names.insert(name.unwrap_or("\0"), versions);
+                versions
             }
         };
-        if let Some(key) = spelling.unknown {
-            let entry = self.tally.unknown.entry(key).or_insert_with(|| UnknownOs {
-                name: name.map(str::to_string),
-                version: version.map(str::to_string),
-                devices: 0,
-            });
-            entry.devices += 1;
+        if let Some(os) = self.os_versions[versions].get(version.unwrap_or("\0")) {
+            return os;
         }
-        spelling.end_of_support
+        let counting = self.counting.as_ref().map(|(c, _)| *c);
+        let end_of_support = counting.and_then(|c| c.end_of_support(name, version));
+        let unknown = end_of_support.is_none().then(|| UnknownSpelling {
+            key: (name.map(normalise_os), version.map(normalise_os)),
+            name: name.map(str::to_string),
+            version: version.map(str::to_string),
+            devices: 0,
+        });
+        self.oses.push(Os {
+            end_of_support,
+            unknown,
+        });
+        let os = self.oses.len() - 1;
+        self.os_versions[versions].insert(version.unwrap_or("\0"), os);
+        os
     }
 
     /// A date as a day number; a cell that is not blank and not a date is a bad cell.
@@ -236,7 +255,21 @@ impl<'s> Cells<'s> {
             .take(LISTED_BAD_CELLS)
             .collect();
         listed.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
-        (self.tally, listed, count)
+        let mut tally = self.tally;
+        // In the order the spellings were first met, so each unknown system keeps the
+        // spelling of the first row that ran it.
+        for unknown in self.oses.into_iter().filter_map(|os| os.unknown) {
+            let entry = tally
+                .unknown
+                .entry(unknown.key)
+                .or_insert_with(|| UnknownOs {
+                    name: unknown.name,
+                    version: unknown.version,
+                    devices: 0,
+                });
+            entry.devices += unknown.devices;
+        }
+        (tally, listed, count)
     }
 }
 
