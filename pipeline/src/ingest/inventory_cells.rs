@@ -85,6 +85,8 @@ pub struct Cells<'s> {
     os_names: Spellings<usize>,
     os_versions: Vec<Spellings<usize>>,
     oses: Vec<Os>,
+    /// Devices by group of flags ([`group_of`]), added to the tally at the end of the file.
+    groups: Vec<u64>,
     classes: Spellings<Class>,
     zones: Spellings<bool>,
     folded: String,
@@ -103,6 +105,7 @@ impl<'s> Cells<'s> {
             os_names: Spellings::default(),
             os_versions: Vec::new(),
             oses: Vec::new(),
+            groups: Vec::new(),
             classes: Spellings::default(),
             zones: Spellings::default(),
             folded: String::new(),
@@ -144,7 +147,11 @@ impl<'s> Cells<'s> {
             antimalware_current: antimalware.is_some_and(|d| d >= end - antimalware_window),
             isolated,
         };
-        *self.tally.devices.entry(flags).or_default() += 1;
+        let group = group_of(flags);
+        if group >= self.groups.len() {
+            self.groups.resize(group + 1, 0);
+        }
+        self.groups[group] += 1;
     }
 
     /// A device class as spelt: folded and looked up in the dictionary once per spelling.
@@ -256,6 +263,9 @@ impl<'s> Cells<'s> {
             .collect();
         listed.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
         let mut tally = self.tally;
+        for (group, &devices) in self.groups.iter().enumerate().filter(|(_, n)| **n > 0) {
+            *tally.devices.entry(flags_of(group)).or_default() += devices;
+        }
         // In the order the spellings were first met, so each unknown system keeps the
         // spelling of the first row that ran it.
         for unknown in self.oses.into_iter().filter_map(|os| os.unknown) {
@@ -270,6 +280,27 @@ impl<'s> Cells<'s> {
             entry.devices += unknown.devices;
         }
         (tally, listed, count)
+    }
+}
+
+/// A device's group of flags as a number: the family, then one bit a flag. Counting into a
+/// list by this number takes one addition a row where a hash map took a lookup.
+fn group_of(flags: Flags) -> usize {
+    usize::from(flags.family) << 4
+        | usize::from(flags.unsupported) << 3
+        | usize::from(flags.patched) << 2
+        | usize::from(flags.antimalware_current) << 1
+        | usize::from(flags.isolated)
+}
+
+/// The flags of a group numbered by [`group_of`].
+fn flags_of(group: usize) -> Flags {
+    Flags {
+        family: u8::try_from(group >> 4).unwrap_or(u8::MAX),
+        unsupported: group & 8 != 0,
+        patched: group & 4 != 0,
+        antimalware_current: group & 2 != 0,
+        isolated: group & 1 != 0,
     }
 }
 
@@ -356,6 +387,22 @@ fn fold(raw: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_group_number_gives_back_its_flags() {
+        for family in [0, 1, 7, 255] {
+            for bits in 0..16u8 {
+                let flags = Flags {
+                    family,
+                    unsupported: bits & 8 != 0,
+                    patched: bits & 4 != 0,
+                    antimalware_current: bits & 2 != 0,
+                    isolated: bits & 1 != 0,
+                };
+                assert_eq!(flags_of(group_of(flags)), flags);
+            }
+        }
+    }
 
     #[test]
     fn spellings_past_the_listed_few_are_still_found() {
