@@ -38,6 +38,7 @@ impl<'a> Cell<'a> {
         }
     }
 
+    /// A percentage with the organisations it is of beneath it: `66.7%` over `(12)`.
     pub fn share(pct: &str, orgs: u64) -> Self {
         Cell {
             note: Some(format!("({orgs})").into()),
@@ -109,7 +110,8 @@ impl From<Shared> for Head<'_> {
     }
 }
 
-/// A table of cells, with what to say when it has no rows. Its rows are of [`Cell`]s, or of
+/// A table with a caption, header cells (scope `col`), rows whose first cell is the row's
+/// header (scope `row`) and what to say when it has no rows. Its rows are of [`Cell`]s, or of
 /// [`RowCell`]s where a page shares some of them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Table<'a, C = Cell<'a>> {
@@ -145,6 +147,7 @@ impl<'a, C> Table<'a, C> {
     }
 }
 
+/// A chart: a title, a one-line statistical subtitle, the SVG, and the table of its data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Chart {
     pub id: String,
