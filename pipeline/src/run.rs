@@ -499,6 +499,7 @@ async fn read_and_validate(
         return_files,
         config.concurrency,
         limit,
+        None,
         advance,
     )
     .await;
@@ -515,13 +516,23 @@ async fn read_and_validate(
         standards,
     };
     let read_returns = returns.len();
+    let early = ingest::EarlyInventories {
+        contract: std::sync::Arc::new(config.contract.clone()),
+        period,
+        limits: config.limits,
+    };
     let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<ingest::Loaded>>(1);
     let reader = async {
         let mut done = read_returns;
         for chunk in ingest::chunks(inventory_files, INVENTORY_BATCH, INVENTORY_CHUNK_BYTES) {
-            let loaded = ingest::read_all(&config.input, chunk, config.concurrency, limit, |n| {
-                advance(done + n);
-            })
+            let loaded = ingest::read_all(
+                &config.input,
+                chunk,
+                config.concurrency,
+                limit,
+                Some(early.clone()),
+                |n| advance(done + n),
+            )
             .await;
             done += loaded.len();
             if chunks.send(loaded).is_err() {

@@ -272,8 +272,8 @@ impl Location {
             .map_err(|e| self.error("read", relative, e))
     }
 
-    /// Reads many objects, each result in the order of `keys`, and hands each object to
-    /// `then` on the thread that read it (so work such as a digest is spread too). On local
+    /// Reads many objects, each result in the order of `keys`, and hands each object, with its
+    /// key, to `then` on the thread that read it (so work such as a digest is spread too). On local
     /// disk they are read on rayon's pool from one blocking task, as [`Location::write_all`]
     /// writes; elsewhere `concurrency` gets run at a time.
     pub async fn read_many<T, F>(
@@ -284,12 +284,12 @@ impl Location {
     ) -> Vec<Result<T, StorageError>>
     where
         T: Send + 'static,
-        F: Fn(Bytes) -> T + Send + Sync + 'static,
+        F: Fn(&str, Bytes) -> T + Send + Sync + 'static,
     {
         let Some(root) = self.local.clone() else {
             let then = &then;
             return futures::stream::iter(keys)
-                .map(|key| async move { self.read(&key).await.map(then) })
+                .map(|key| async move { self.read(&key).await.map(|b| then(&key, b)) })
                 .buffered(concurrency.max(1))
                 .collect()
                 .await;
@@ -299,7 +299,7 @@ impl Location {
             use rayon::prelude::*;
             let results: Vec<std::io::Result<T>> = keys
                 .par_iter()
-                .map(|key| local::read(&root, key).map(&then))
+                .map(|key| local::read(&root, key).map(|b| then(key, b)))
                 .collect();
             (keys, results)
         })

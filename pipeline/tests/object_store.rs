@@ -1,5 +1,7 @@
 //! The same landing zone on Azure Blob Storage (a real Azurite, started by `ci/test`) and on
-//! local disk gives the same issues, and a run can write its outputs to the object store.
+//! local disk gives the same issues, and a run can write its outputs to the object store. (On
+//! local disk inventories are read as their bytes are read; from the object store, by the
+//! validator: the two paths give the same tables.)
 
 // Tests read and write plain files and unwrap: a failure is a failed test.
 #![allow(clippy::disallowed_methods, clippy::unwrap_used)]

@@ -7,7 +7,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use baseline::ingest::counts::Counting;
+use baseline::ingest::inventory::read_inventory;
+use baseline::ingest::names::InventoryFormat;
 use baseline::validate::Limits;
 use common::*;
 
@@ -24,6 +28,69 @@ fn run_case(case: &str, out: &Path) -> baseline::run::RunOutput {
         orgs(&cases().join("organisations.csv"), &contract),
         Limits::default(),
     )
+}
+
+/// On local disk a CSV inventory is read as soon as its bytes are (`EarlyInventories`), its
+/// bytes let go; what that gives is what the validator gets from the same bytes, for every
+/// inventory of the samples and of the test cases (bad cells, an unknown system, a value that
+/// is not a date among them).
+#[test]
+fn inventories_read_early_are_read_as_the_validator_reads_them() {
+    let contract = contract();
+    let period = "2026-10".parse().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let early = baseline::ingest::EarlyInventories {
+        contract: Arc::new(contract.clone()),
+        period,
+        limits: Limits::default(),
+    };
+    let counting = Counting::new(&contract, period);
+    let mut bad_cells = 0;
+    let mut landings = vec![workspace().join("data-samples/landing")];
+    landings.extend(
+        ["inventory_invalid_value", "unknown_os", "discrepancy"]
+            .map(|case| cases().join(case).join("landing")),
+    );
+    for landing in landings {
+        let landing = local(&landing);
+        let listing = runtime.block_on(baseline::ingest::list(&landing)).unwrap();
+        let files: Vec<_> = listing.for_period(period).cloned().collect();
+        let read = |early| {
+            runtime.block_on(baseline::ingest::read_all(
+                &landing,
+                files.clone(),
+                2,
+                |_| u64::MAX,
+                early,
+                |_| {},
+            ))
+        };
+        let (with, without) = (read(Some(early.clone())), read(None));
+        let inventories = files.iter().filter(|(_, n)| n.kind.is_inventory()).count();
+        assert!(inventories > 0, "{}", landing.display());
+        assert_eq!(
+            with.iter().filter(|f| f.early.is_some()).count(),
+            inventories
+        );
+        for (early, plain) in with.iter().zip(&without) {
+            assert!(plain.early.is_none());
+            assert_eq!(early.sha256, plain.sha256);
+            assert_eq!(early.read_bytes, plain.bytes.len() as u64);
+            let Some(parsed) = &early.early else {
+                assert_eq!(early.bytes, plain.bytes, "{}", early.entry.key);
+                continue;
+            };
+            assert!(early.bytes.is_empty(), "{}", early.entry.key);
+            let spec = &contract.dictionary.inventory;
+            let limits = Limits::default();
+            let format = InventoryFormat::Csv;
+            let bytes = plain.bytes.clone();
+            let validator = read_inventory(format, bytes, spec, &limits, Some(&counting));
+            assert_eq!(parsed, &validator, "{}", early.entry.key);
+            bad_cells += parsed.as_ref().map_or(0, |i| i.bad_cell_count);
+        }
+    }
+    assert!(bad_cells > 0, "some inventory has bad cells");
 }
 
 #[test]

@@ -141,6 +141,7 @@ fn a_file_that_becomes_a_link_after_the_listing_is_not_read() {
         files,
         4,
         |_| u64::MAX,
+        None,
         |_| {},
     ));
     let r0a = loaded

@@ -28,7 +28,7 @@ pub struct BadCell {
 }
 
 /// A readable inventory: what is counted of it and the cells that did not fit.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Inventory {
     /// Empty unless the inventory was read with a [`Counting`].
     pub tally: Tally,

@@ -353,26 +353,34 @@ impl<T: Copy> Spellings<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     len: usize,
-    head: u64,
+    head: u128,
     tail: u64,
 }
 
 impl Key {
-    const WHOLE: usize = 16;
+    /// Operating system versions run to 18 bytes (`11 24H2 Enterprise`).
+    const WHOLE: usize = 24;
 
     fn of(bytes: &[u8]) -> Key {
         let len = bytes.len();
+        let word = |b: &[u8; 8]| u64::from_le_bytes(*b);
+        let half = |b: &[u8; 4]| u64::from(u32::from_le_bytes(*b));
         let (head, tail) = if let (Some(h), Some(t)) = (bytes.first_chunk(), bytes.last_chunk()) {
-            // The first eight bytes and the last eight, overlapping below 16.
-            (u64::from_le_bytes(*h), u64::from_le_bytes(*t))
+            // 16 bytes or more: the first sixteen and the last eight, overlapping below 24.
+            (u128::from_le_bytes(*h), word(t))
         } else if let (Some(h), Some(t)) = (bytes.first_chunk(), bytes.last_chunk()) {
-            // Four to seven bytes: the first four and the last four, overlapping below 8.
-            let (h, t) = (u32::from_le_bytes(*h), u32::from_le_bytes(*t));
-            (u64::from(h) | u64::from(t) << 32, 0)
+            // 8 to 15: the first eight and the last eight, overlapping below 16.
+            (u128::from(word(h)) | u128::from(word(t)) << 64, 0)
+        } else if let (Some(h), Some(t)) = (bytes.first_chunk(), bytes.last_chunk()) {
+            // 4 to 7: the first four and the last four, overlapping below 8.
+            (u128::from(half(h) | half(t) << 32), 0)
         } else {
             // Up to three bytes: the first, the middle and the last.
             let at = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
-            (at(0) | at(len / 2) << 8 | at(len.wrapping_sub(1)) << 16, 0)
+            (
+                u128::from(at(0) | at(len / 2) << 8 | at(len.wrapping_sub(1)) << 16),
+                0,
+            )
         };
         Key { len, head, tail }
     }
@@ -457,9 +465,8 @@ mod tests {
         assert_eq!(spellings.first.len(), Spellings::<usize>::LISTED);
     }
 
-    /// Every text of up to 12 bytes over two letters, and some of 13 to 20 over more, with
-    /// each of the first 16 bytes of each changed: no two short enough to be compared by key
-    /// alone share one.
+    /// Every text of up to 12 bytes over two letters, and some of 13 to 30 over more, with
+    /// each byte of each changed: no two short enough to be compared by key alone share one.
     #[test]
     fn keys_of_different_spellings_differ() {
         let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
@@ -468,9 +475,9 @@ mod tests {
                 texts.push((0..len).map(|i| b'a' + (n >> i & 1) as u8).collect());
             }
         }
-        for len in 13..=20 {
+        for len in 13..=30 {
             let text: Vec<u8> = (0..len).map(|i| b'0' + (i * 7 % 10) as u8).collect();
-            for at in 0..len.min(16) {
+            for at in 0..len {
                 let mut changed = text.clone();
                 changed[at] ^= 0x20;
                 texts.push(changed);

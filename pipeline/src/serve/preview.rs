@@ -55,7 +55,15 @@ pub async fn preview(app: &App, org: &Organisation, period: Period) -> Result<Pr
         .filter(|(_, name)| name.period == period)
         .collect();
     let limits = config.limits;
-    let loaded = ingest::read_all(&folder, files, 4, |n| limits.max_bytes(n.kind), |_| {}).await;
+    let loaded = ingest::read_all(
+        &folder,
+        files,
+        4,
+        |n| limits.max_bytes(n.kind),
+        None,
+        |_| {},
+    )
+    .await;
     let catalogue = app.catalogue(period)?;
     let (app, code) = (app.clone(), org.org_code.clone());
     on_parser_thread(move || {

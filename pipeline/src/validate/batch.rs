@@ -307,7 +307,7 @@ impl<'b, 'a> Judging<'b, 'a> {
     fn admit(&mut self, f: Loaded) -> Option<Loaded> {
         let site = Site::of(&f);
         let limit = self.batch.limits.max_bytes(f.name.kind);
-        let size = f.entry.size.max(f.bytes.len() as u64);
+        let size = f.entry.size.max(f.read_bytes);
         if let Some(Unread::Failed(why)) = &f.unread {
             self.issues.file(
                 &site,
@@ -508,15 +508,16 @@ impl<'b, 'a> Judging<'b, 'a> {
             batch
                 .into_par_iter()
                 .map(|mut f| {
-                    let parsed = match f.name.kind {
-                        FileKind::Inventory(format) => read_inventory(
+                    let parsed = match (f.early.take(), f.name.kind) {
+                        (Some(parsed), _) => parsed,
+                        (None, FileKind::Inventory(format)) => read_inventory(
                             format,
                             std::mem::take(&mut f.bytes),
                             spec,
                             &limits,
                             Some(&counting),
                         ),
-                        FileKind::Return(_) | FileKind::Plan(_) => {
+                        (None, FileKind::Return(_) | FileKind::Plan(_)) => {
                             unreachable!("inventories only")
                         }
                     };
