@@ -8,12 +8,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures::StreamExt;
+
 use crate::aggregate::changes::{self, Against, Snapshot};
 use crate::aggregate::{self, GapRow, Insights, PeriodFigures, insights, plans};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations};
 use crate::crash::{self, CrashPoint};
-use crate::ingest::names::FileName;
+use crate::ingest::names::{FileKind, FileName, InventoryFormat};
 use crate::ingest::{self, Listing};
 use crate::manifest::{self, Counts};
 use crate::output;
@@ -517,24 +519,35 @@ async fn read_and_validate(
     };
     let read_returns = returns.len();
     let early = ingest::EarlyInventories {
-        contract: std::sync::Arc::new(config.contract.clone()),
+        contract: Arc::new(config.contract.clone()),
         period,
         limits: config.limits,
     };
+    let inventory_chunks = ingest::chunks(inventory_files, INVENTORY_BATCH, INVENTORY_CHUNK_BYTES);
+    // Chunks read early hold no bytes: two are read at once, so that the cores never wait for
+    // a chunk's largest file before the next chunk starts. Any other chunk is read alone.
+    let csv = FileKind::Inventory(InventoryFormat::Csv);
+    let all_early = config.input.local_path().is_some()
+        && inventory_chunks
+            .iter()
+            .flatten()
+            .all(|(_, name)| name.kind == csv);
     let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<ingest::Loaded>>(1);
+    let done = std::sync::atomic::AtomicUsize::new(read_returns);
     let reader = async {
-        let mut done = read_returns;
-        for chunk in ingest::chunks(inventory_files, INVENTORY_BATCH, INVENTORY_CHUNK_BYTES) {
-            let loaded = ingest::read_all(
-                &config.input,
-                chunk,
-                config.concurrency,
-                limit,
-                Some(early.clone()),
-                |n| advance(done + n),
-            )
-            .await;
-            done += loaded.len();
+        let mut reads = futures::stream::iter(inventory_chunks)
+            .map(|chunk| {
+                ingest::read_all(
+                    &config.input,
+                    chunk,
+                    config.concurrency,
+                    limit,
+                    Some(early.clone()),
+                    |n| advance(done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n),
+                )
+            })
+            .buffered(if all_early { 2 } else { 1 });
+        while let Some(loaded) = reads.next().await {
             if chunks.send(loaded).is_err() {
                 break;
             }
