@@ -525,14 +525,20 @@ async fn read_and_validate(
     };
     let inventory_chunks = ingest::chunks(inventory_files, INVENTORY_BATCH, INVENTORY_CHUNK_BYTES);
     // Chunks read early hold no bytes: two are read at once, so that the cores never wait for
-    // a chunk's largest file before the next chunk starts. Any other chunk is read alone.
+    // a chunk's largest file before the next chunk starts, and the reader does not wait for
+    // the validator (busy with the returns at first). Any other chunk is read alone, and
+    // waits for the one before.
     let csv = FileKind::Inventory(InventoryFormat::Csv);
     let all_early = config.input.local_path().is_some()
         && inventory_chunks
             .iter()
             .flatten()
             .all(|(_, name)| name.kind == csv);
-    let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<ingest::Loaded>>(1);
+    let (at_once, ahead) = match all_early {
+        true => (2, inventory_chunks.len().max(1)),
+        false => (1, 1),
+    };
+    let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<ingest::Loaded>>(ahead);
     let done = std::sync::atomic::AtomicUsize::new(read_returns);
     let reader = async {
         let mut reads = futures::stream::iter(inventory_chunks)
@@ -546,7 +552,7 @@ async fn read_and_validate(
                     |n| advance(done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n),
                 )
             })
-            .buffered(if all_early { 2 } else { 1 });
+            .buffered(at_once);
         while let Some(loaded) = reads.next().await {
             if chunks.send(loaded).is_err() {
                 break;
