@@ -22,7 +22,7 @@ use crate::output;
 use crate::period::Period;
 use crate::publish::{self, PublishError};
 use crate::report;
-use crate::storage::{Location, StorageError};
+use crate::storage::{Entry, Location, StorageError};
 use crate::tables::{self, ColumnKind, Table};
 use crate::validate::{
     Batch, FileCounts, INVENTORY_BATCH, Issues, Limits, PARSER_STACK, Submission, Validated,
@@ -468,8 +468,8 @@ fn provenance(config: &RunConfig) -> manifest::Provenance<'_> {
 }
 
 /// Reads the period's returns, then its inventories a chunk at a time while the chunk before
-/// is validated on its own thread, so at most two chunks are held (the memory target in
-/// docs/PERFORMANCE.md). One file never stops the batch: a file that cannot be read is an
+/// is validated on its own thread, so at most two chunks' bytes are held (the memory target in
+/// docs/PERFORMANCE.md; see [`chunks_in_flight`]). One file never stops the batch: a file that cannot be read is an
 /// issue.
 async fn read_and_validate(
     config: &RunConfig,
@@ -518,26 +518,9 @@ async fn read_and_validate(
         standards,
     };
     let read_returns = returns.len();
-    let early = ingest::EarlyInventories {
-        contract: Arc::new(config.contract.clone()),
-        period,
-        limits: config.limits,
-    };
+    let early = ingest::EarlyInventories::new(&config.contract, period, config.limits);
     let inventory_chunks = ingest::chunks(inventory_files, INVENTORY_BATCH, INVENTORY_CHUNK_BYTES);
-    // Chunks read early hold no bytes: two are read at once, so that the cores never wait for
-    // a chunk's largest file before the next chunk starts, and the reader does not wait for
-    // the validator (busy with the returns at first). Any other chunk is read alone, and
-    // waits for the one before.
-    let csv = FileKind::Inventory(InventoryFormat::Csv);
-    let all_early = config.input.local_path().is_some()
-        && inventory_chunks
-            .iter()
-            .flatten()
-            .all(|(_, name)| name.kind == csv);
-    let (at_once, ahead) = match all_early {
-        true => (2, inventory_chunks.len().max(1)),
-        false => (1, 1),
-    };
+    let (at_once, ahead) = chunks_in_flight(&config.input, &inventory_chunks);
     let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<ingest::Loaded>>(ahead);
     let done = std::sync::atomic::AtomicUsize::new(read_returns);
     let reader = async {
@@ -584,6 +567,21 @@ async fn read_and_validate(
     );
     timings.lap("validate");
     validated
+}
+
+/// How many chunks of inventories are read at once, and how many may wait for the validator.
+/// Chunks read early (every inventory CSV, on local disk) hold no bytes: two are read at once,
+/// so that the cores never wait for a chunk's largest file before the next chunk starts, and
+/// all may wait, so that the reader never waits for the validator (busy with the returns at
+/// first). Any other chunk is read alone, and waits for the one before.
+fn chunks_in_flight(input: &Location, chunks: &[Vec<(Entry, FileName)>]) -> (usize, usize) {
+    let csv = FileKind::Inventory(InventoryFormat::Csv);
+    let all_early =
+        input.local_path().is_some() && chunks.iter().flatten().all(|(_, name)| name.kind == csv);
+    match all_early {
+        true => (2, chunks.len().max(1)),
+        false => (1, 1),
+    }
 }
 
 /// Derives the device measures (adding their `unknown_os` and `discrepancy` issues) and

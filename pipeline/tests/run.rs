@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use baseline::ingest::counts::Counting;
 use baseline::ingest::inventory::read_inventory;
@@ -39,11 +38,7 @@ fn inventories_read_early_are_read_as_the_validator_reads_them() {
     let contract = contract();
     let period = "2026-10".parse().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let early = baseline::ingest::EarlyInventories {
-        contract: Arc::new(contract.clone()),
-        period,
-        limits: Limits::default(),
-    };
+    let early = baseline::ingest::EarlyInventories::new(&contract, period, Limits::default());
     let counting = Counting::new(&contract, period);
     let mut bad_cells = 0;
     let mut landings = vec![workspace().join("data-samples/landing")];

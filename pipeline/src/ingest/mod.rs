@@ -99,6 +99,14 @@ pub struct EarlyInventories {
 }
 
 impl EarlyInventories {
+    pub fn new(contract: &Contract, period: Period, limits: Limits) -> Self {
+        EarlyInventories {
+            contract: Arc::new(contract.clone()),
+            period,
+            limits,
+        }
+    }
+
     fn read(&self, bytes: Bytes) -> Result<inventory::Inventory, returns::ReadFault> {
         let counting = counts::Counting::new(&self.contract, self.period);
         let spec = &self.contract.dictionary.inventory;
