@@ -15,7 +15,7 @@ use crate::aggregate::{self, GapRow, Insights, PeriodFigures, insights, plans};
 use crate::assess::{self, Assessment, Catalogue, CatalogueError, evidence};
 use crate::contract::{Contract, Organisations};
 use crate::crash::{self, CrashPoint};
-use crate::ingest::names::{FileKind, FileName, InventoryFormat};
+use crate::ingest::names::FileName;
 use crate::ingest::{self, Listing};
 use crate::manifest::{self, Counts};
 use crate::output;
@@ -469,8 +469,8 @@ fn provenance(config: &RunConfig) -> manifest::Provenance<'_> {
 
 /// Reads the period's returns, then its inventories a chunk at a time while the chunk before
 /// is validated on its own thread, so at most two chunks' bytes are held (the memory target in
-/// docs/PERFORMANCE.md; see [`chunks_in_flight`]). One file never stops the batch: a file that cannot be read is an
-/// issue.
+/// docs/PERFORMANCE.md; see [`chunks_in_flight`]). One file never stops the batch: a file that
+/// cannot be read is an issue.
 async fn read_and_validate(
     config: &RunConfig,
     listing: &Listing,
@@ -575,9 +575,10 @@ async fn read_and_validate(
 /// all may wait, so that the reader never waits for the validator (busy with the returns at
 /// first). Any other chunk is read alone, and waits for the one before.
 fn chunks_in_flight(input: &Location, chunks: &[Vec<(Entry, FileName)>]) -> (usize, usize) {
-    let csv = FileKind::Inventory(InventoryFormat::Csv);
-    let all_early =
-        input.local_path().is_some() && chunks.iter().flatten().all(|(_, name)| name.kind == csv);
+    let all_early = chunks
+        .iter()
+        .flatten()
+        .all(|(_, name)| ingest::EarlyInventories::reads(input, name));
     match all_early {
         true => (2, chunks.len().max(1)),
         false => (1, 1),

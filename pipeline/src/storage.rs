@@ -273,9 +273,9 @@ impl Location {
     }
 
     /// Reads many objects, each result in the order of `keys`, and hands each object, with its
-    /// key, to `then` on the thread that read it (so work such as a digest is spread too). On local
-    /// disk they are read on rayon's pool from one blocking task, as [`Location::write_all`]
-    /// writes; elsewhere `concurrency` gets run at a time.
+    /// key, to `then` on the thread that read it (so work such as a digest is spread too). On
+    /// local disk they are read on rayon's pool from one blocking task, as
+    /// [`Location::write_all`] writes; elsewhere `concurrency` gets run at a time.
     pub async fn read_many<T, F>(
         &self,
         keys: Vec<String>,

@@ -190,35 +190,35 @@ fn measure_column(
             _ => r.measures.values.get(name).copied(),
         });
     match measure.kind {
-        MeasureType::Count | MeasureType::Money => Series::new(
-            name.into(),
-            values
-                .map(|v| match v {
-                    Some(Value::Count(n)) => Some(n as f64),
-                    Some(Value::Money(m)) => Some(m),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        ),
-        MeasureType::Bool => Series::new(
-            name.into(),
-            values
-                .map(|v| match v {
-                    Some(Value::Bool(b)) => Some(b),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        ),
-        MeasureType::Date => Series::new(
-            name.into(),
-            values
-                .map(|v| match v {
-                    Some(Value::Date(d)) => Some(i64::from(day_number(d))),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        ),
+        MeasureType::Count | MeasureType::Money => series(name, values, |v| match v {
+            Value::Count(n) => Some(n as f64),
+            Value::Money(m) => Some(m),
+            _ => None,
+        }),
+        MeasureType::Bool => series(name, values, |v| match v {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }),
+        MeasureType::Date => series(name, values, |v| match v {
+            Value::Date(d) => Some(i64::from(day_number(d))),
+            _ => None,
+        }),
     }
+}
+
+/// A column of `values`, each taken as `T` by `as_t` (missing where it is not one).
+fn series<T>(
+    name: &str,
+    values: impl Iterator<Item = Option<Value>>,
+    as_t: impl Fn(Value) -> Option<T>,
+) -> Series
+where
+    Series: NamedFrom<Vec<Option<T>>, [Option<T>]>,
+{
+    Series::new(
+        name.into(),
+        values.map(|v| v.and_then(&as_t)).collect::<Vec<_>>(),
+    )
 }
 
 /// The outcome expression of a standard: applicability, missing inputs, the condition, then

@@ -60,6 +60,20 @@ pub fn read_inventory(
     })
 }
 
+/// An inventory read and counted for `period`, as the batch reads every one (whether as soon
+/// as it is read, see `ingest::EarlyInventories`, or by the validator).
+pub fn read_counted(
+    format: InventoryFormat,
+    bytes: Bytes,
+    contract: &crate::contract::Contract,
+    period: crate::period::Period,
+    limits: &Limits,
+) -> Result<Inventory, ReadFault> {
+    let counting = Counting::new(contract, period);
+    let spec = &contract.dictionary.inventory;
+    read_inventory(format, bytes, spec, limits, Some(&counting))
+}
+
 static PARQUET_ISOLATION: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
 /// Decodes every Parquet inventory first in a child process, `{executable} check-parquet`,

@@ -196,16 +196,17 @@ impl<'s> Cells<'s> {
     /// met. An absent part is looked up as `\0`, so a cell of `\0` alone is taken for an
     /// absent one (as the single key of name and version did before).
     fn os_index(&mut self, name: Option<&str>, version: Option<&str>) -> usize {
-        let versions = match self.os_names.get(name.unwrap_or("\0")) {
+        let (name_key, version_key) = (name.unwrap_or("\0"), version.unwrap_or("\0"));
+        let versions = match self.os_names.get(name_key) {
             Some(versions) => versions,
             None => {
                 self.os_versions.push(Spellings::default());
                 let versions = self.os_versions.len() - 1;
-                self.os_names.insert(name.unwrap_or("\0"), versions);
+                self.os_names.insert(name_key, versions);
                 versions
             }
         };
-        if let Some(os) = self.os_versions[versions].get(version.unwrap_or("\0")) {
+        if let Some(os) = self.os_versions[versions].get(version_key) {
             return os;
         }
         let counting = self.counting.as_ref().map(|(c, _)| *c);
@@ -221,7 +222,7 @@ impl<'s> Cells<'s> {
             unknown,
         });
         let os = self.oses.len() - 1;
-        self.os_versions[versions].insert(version.unwrap_or("\0"), os);
+        self.os_versions[versions].insert(version_key, os);
         os
     }
 

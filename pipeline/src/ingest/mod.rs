@@ -107,16 +107,16 @@ impl EarlyInventories {
         }
     }
 
+    /// Whether a file of `landing` is read early: a CSV inventory on local disk (Parquet needs
+    /// the parser pool's larger stack; on an object store the reads run on the async runtime).
+    pub fn reads(landing: &Location, name: &FileName) -> bool {
+        landing.local_path().is_some()
+            && name.kind == names::FileKind::Inventory(names::InventoryFormat::Csv)
+    }
+
     fn read(&self, bytes: Bytes) -> Result<inventory::Inventory, returns::ReadFault> {
-        let counting = counts::Counting::new(&self.contract, self.period);
-        let spec = &self.contract.dictionary.inventory;
-        inventory::read_inventory(
-            names::InventoryFormat::Csv,
-            bytes,
-            spec,
-            &self.limits,
-            Some(&counting),
-        )
+        let format = names::InventoryFormat::Csv;
+        inventory::read_counted(format, bytes, &self.contract, self.period, &self.limits)
     }
 }
 
@@ -182,11 +182,10 @@ pub async fn read_all(
         .filter(|(_, fits)| **fits)
         .map(|((entry, _), _)| entry.key.clone())
         .collect();
-    let early = early.filter(|_| landing.local_path().is_some()).map(|e| {
-        let csv = names::FileKind::Inventory(names::InventoryFormat::Csv);
+    let early = early.map(|e| {
         let keys: HashSet<String> = files
             .iter()
-            .filter(|(_, name)| name.kind == csv)
+            .filter(|(_, name)| EarlyInventories::reads(landing, name))
             .map(|(entry, _)| entry.key.clone())
             .collect();
         (e, keys)

@@ -10,8 +10,8 @@ use super::header::{HeaderCheck, HeaderContext, check_header};
 use super::measures::{Applicability, CheckedMeasures, check_measures};
 use super::{Issue, Issues, Site};
 use crate::contract::{Code, Contract, InventorySpec, Organisations};
-use crate::ingest::counts::{Counting, DeviceSummary, Tally, summarise};
-use crate::ingest::inventory::{Inventory, read_inventory};
+use crate::ingest::counts::{DeviceSummary, Tally, summarise};
+use crate::ingest::inventory::{Inventory, read_counted};
 use crate::ingest::names::{self, FileKind};
 use crate::ingest::returns::ReadFault;
 use crate::ingest::returns::{RawReturn, clip, read_return};
@@ -502,21 +502,18 @@ impl<'b, 'a> Judging<'b, 'a> {
 
     fn read_inventory_batch(&mut self, batch: Vec<Loaded>) -> Vec<(String, InventoryCandidate)> {
         let spec = &self.batch.contract.dictionary.inventory;
-        let limits = self.batch.limits;
-        let counting = Counting::new(self.batch.contract, self.batch.period);
+        let (contract, period, limits) =
+            (self.batch.contract, self.batch.period, self.batch.limits);
         let mut parsed: Vec<(Loaded, Result<Inventory, ReadFault>)> = self.pool.install(|| {
             batch
                 .into_par_iter()
                 .map(|mut f| {
                     let parsed = match (f.early.take(), f.name.kind) {
                         (Some(parsed), _) => parsed,
-                        (None, FileKind::Inventory(format)) => read_inventory(
-                            format,
-                            std::mem::take(&mut f.bytes),
-                            spec,
-                            &limits,
-                            Some(&counting),
-                        ),
+                        (None, FileKind::Inventory(format)) => {
+                            let bytes = std::mem::take(&mut f.bytes);
+                            read_counted(format, bytes, contract, period, &limits)
+                        }
                         (None, FileKind::Return(_) | FileKind::Plan(_)) => {
                             unreachable!("inventories only")
                         }
