@@ -12,6 +12,7 @@ use super::Limits;
 use super::counts::{Counting, Tally};
 use super::inventory_cells::{Cells, Row};
 use super::names::InventoryFormat;
+use super::plain_csv::plain_rows;
 use super::records::Records;
 use super::returns::ReadFault;
 use crate::contract::InventorySpec;
@@ -103,8 +104,8 @@ pub fn decode_parquet(bytes: Bytes, max_decoded: u64) -> Result<(), String> {
 }
 
 /// Caps the process's address space, so an allocation past it fails (and ends the child)
-/// rather than taking the machine's memory. The one `unsafe` call of the crate: no safe
-/// wrapper of `setrlimit` is among its dependencies.
+/// rather than taking the machine's memory. One of the crate's two `unsafe` blocks (the other
+/// is in `plain_csv`): no safe wrapper of `setrlimit` is among its dependencies.
 #[allow(unsafe_code)]
 fn cap_address_space(bytes: u64) {
     let limit = libc::rlimit {
@@ -331,64 +332,6 @@ fn csv_cells<'s>(
     Ok(cells)
 }
 
-/// The widest row [`plain_rows`] takes apart; a role column further right sends the file to
-/// the csv crate.
-const PLAIN_WIDTH: usize = 16;
-
-/// The records after the header (which ends at byte `body`) of a CSV text with no quote
-/// character, read as the csv crate reads such text (a record ends at `\n`, `\r` or `\r\n`, a
-/// blank line is no record, a field ends at a comma) but found with vectorised searches and
-/// taken apart in place. `None`, having read nothing, when the text is not of that kind.
-fn plain_rows<'t>(
-    text: &'t str,
-    body: usize,
-    at: [usize; 6],
-    mut each: impl FnMut(Row<'t>),
-) -> Option<()> {
-    let width = at.iter().max().map_or(0, |m| m + 1);
-    if width > PLAIN_WIDTH || memchr::memchr(b'"', text.as_bytes()).is_some() {
-        return None;
-    }
-    let body = text.get(body..)?;
-    let mut start = 0;
-    let ends = memchr::memchr2_iter(b'\n', b'\r', body.as_bytes()).chain([body.len()]);
-    for end in ends {
-        if end > start {
-            each(plain_row(&body[start..end], at, width));
-        }
-        start = end + 1;
-    }
-    Some(())
-}
-
-/// The role cells of one quote-free record, of which the first `width` fields are looked at.
-/// A plain loop over the bytes: fields are a few bytes long, too short for a vectorised
-/// search to pay for its set-up.
-fn plain_row(record: &str, at: [usize; 6], width: usize) -> Row<'_> {
-    let mut ends = [record.len(); PLAIN_WIDTH];
-    let mut count = 0;
-    for (i, &b) in record.as_bytes().iter().enumerate() {
-        if b == b',' {
-            ends[count] = i;
-            count += 1;
-            if count == width {
-                break;
-            }
-        }
-    }
-    let fields = (count + 1).min(width);
-    let cell = |i: usize| {
-        let start = if i == 0 { 0 } else { ends[i - 1] + 1 };
-        (i < fields)
-            .then(|| record.get(start..ends[i]))
-            .flatten()
-            .filter(|c| !c.is_empty())
-    };
-    // Spelt out: `at.map(cell)` was not inlined, a twelfth of the inventory path.
-    let [a, b, c, d, e, f] = at;
-    Row::from_roles([cell(a), cell(b), cell(c), cell(d), cell(e), cell(f)])
-}
-
 /// The records of a UTF-8 file, as csv text records.
 fn text_rows(
     mut reader: csv::Reader<&[u8]>,
@@ -474,6 +417,7 @@ fn parquet_cells<'s>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::plain_csv::PLAIN_WIDTH;
 
     /// What a reader makes of a body, as owned role cells.
     type Read = Vec<[Option<String>; 6]>;
@@ -526,6 +470,34 @@ mod tests {
                     let (plain, records) = both(&text, at);
                     assert_eq!(plain, records, "{text:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_rows_read_what_the_csv_crate_reads_across_blocks() {
+        // Bodies of up to 300 bytes, read 64 at a time: records and fields of every length
+        // end at every place in a block and across blocks, blank lines and `\r\n` among them,
+        // after headers that move where the body's first block starts.
+        let pieces = ["", "x", "wxyz", "Windows 11 23H2", "2026-10-27", "é"];
+        let ends = [",", ",", ",", "\n", "\r", "\r\n", "\n\n", ",,"];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for case in 0..3_000 {
+            let head = ["a,b,c,d,e,f,g\n", "a\r\n", "device_id,x\n"][case % 3];
+            let mut text = head.to_string();
+            while text.len() < head.len() + next(300) {
+                text.push_str(pieces[next(pieces.len())]);
+                text.push_str(ends[next(ends.len())]);
+            }
+            for at in [[1, 2, 3, 4, 5, 6], [6, 0, 2, 2, 9, 1]] {
+                let (plain, records) = both(&text, at);
+                assert_eq!(plain, records, "{text:?}");
             }
         }
     }

@@ -10,6 +10,7 @@ mod inventory_cells;
 mod limits;
 pub mod names;
 mod parquet_footer;
+mod plain_csv;
 pub mod records;
 pub mod returns;
 
