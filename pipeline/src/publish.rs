@@ -197,38 +197,25 @@ async fn prune(
     previous: Option<&str>,
 ) -> Result<(), StorageError> {
     let runs_dir = out.join(&format!("{RUNS}/{period}"));
-    let entries = runs_dir.list().await?;
-    let mut runs: Vec<String> = entries
-        .iter()
-        .filter_map(|e| e.key.split('/').next().map(str::to_string))
-        .collect();
-    runs.sort();
-    runs.dedup();
+    // The runs' folders only: listing every object would walk the run just written.
+    let runs = runs_dir.folders().await?;
     let now = run_time(current);
-    let old: Vec<&String> = runs
+    let old = runs
         .iter()
         .filter(|r| r.as_str() != current && Some(r.as_str()) != previous)
         .filter(|r| {
             let before_previous = previous.is_some_and(|p| r.as_str() < p);
             let abandoned = matches!((run_time(r), now), (Some(t), Some(n)) if n - t > chrono::Duration::hours(ABANDONED_AFTER_HOURS));
             before_previous || abandoned
-        })
-        .collect();
-    if old.is_empty() {
-        return Ok(());
-    }
-    for entry in &entries {
-        if old
-            .iter()
-            .any(|run| entry.key.starts_with(&format!("{run}/")))
-        {
-            runs_dir.delete(&entry.key).await?;
+        });
+    for run in old {
+        let run_dir = runs_dir.join(run);
+        for entry in run_dir.list().await? {
+            run_dir.delete(&entry.key).await?;
         }
-    }
-    if let Some(root) = runs_dir.local_path() {
-        for run in old {
+        if let Some(root) = run_dir.local_path() {
             // Empty folders left by deleting the objects.
-            let _ = fs_err::remove_dir_all(root.join(run));
+            let _ = fs_err::remove_dir_all(root);
         }
     }
     Ok(())

@@ -99,3 +99,50 @@ fn az_landing_zone_gives_the_same_issues_as_local_disk() {
         assert_eq!(az_table.as_ref(), disk_table.as_slice(), "{table}");
     }
 }
+
+/// Reruns of a period on the object store keep the run readers see and the one before it;
+/// the first run's objects are deleted, as on local disk.
+#[test]
+#[ignore = "needs Azurite: run ci/test"]
+fn az_reruns_keep_the_current_and_the_previous_run() {
+    let contract = contract();
+    let case = workspace().join("pipeline/tests/cases");
+    let out = format!("az://{}/reruns-{}", container(), std::process::id());
+    let out = Location::open(&out, &azurite_options(), false).unwrap();
+    let rerun = || {
+        run_batch(
+            local(&case.join("valid_batch/landing")),
+            out.clone(),
+            Some("2026-10"),
+            orgs(&case.join("organisations.csv"), &contract),
+            Limits::default(),
+        )
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let runs_dir = out.join(".runs/2026-10");
+    let runs = || runtime.block_on(runs_dir.folders()).unwrap();
+    let published = || {
+        let period = "2026-10".parse().unwrap();
+        let run = runtime.block_on(baseline::publish::resolve(&out, period));
+        run.unwrap().display().to_string()
+    };
+
+    rerun();
+    let first = runs();
+    assert_eq!(first.len(), 1, "{first:?}");
+    rerun();
+    rerun();
+    let kept = runs();
+    assert_eq!(
+        kept.len(),
+        2,
+        "the current run and the one before: {kept:?}"
+    );
+    assert!(!kept.contains(&first[0]), "{kept:?}");
+    assert!(published().ends_with(&format!("/.runs/2026-10/{}", kept[1])));
+    let left = runtime.block_on(runs_dir.join(&first[0]).list()).unwrap();
+    assert!(
+        left.is_empty(),
+        "the first run's objects are deleted: {left:?}"
+    );
+}
