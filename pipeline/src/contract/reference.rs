@@ -1,6 +1,6 @@
 //! Reference tables: the organisations of the sector and the OS lifecycle (end of support).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -22,7 +22,10 @@ pub struct Organisation {
 /// The organisation reference table, keyed by upper-case ODS code.
 #[derive(Debug, Clone, Default)]
 pub struct Organisations {
-    by_code: BTreeMap<String, Organisation>,
+    /// In code order.
+    rows: Vec<Organisation>,
+    /// Each code's place in `rows`: hashed, as the run looks codes up a million times.
+    by_code: HashMap<String, usize>,
     /// SHA-256 of the table's text, for the manifest.
     pub sha256: String,
 }
@@ -58,7 +61,14 @@ impl Organisations {
                 return Err(format!("line {line}: `{}` is listed twice", old.org_code));
             }
         }
+        let rows: Vec<Organisation> = by_code.into_values().collect();
+        let by_code = rows
+            .iter()
+            .enumerate()
+            .map(|(i, org)| (org.org_code.clone(), i))
+            .collect();
         Ok(Organisations {
+            rows,
             by_code,
             sha256: crate::digest::sha256_hex(text.as_bytes()),
         })
@@ -69,22 +79,24 @@ impl Organisations {
         // Codes are nearly always written as the table writes them: looked up as they are.
         let canonical =
             code.len() == code.trim().len() && !code.bytes().any(|b| b.is_ascii_lowercase());
-        if canonical {
-            return self.by_code.get(code);
-        }
-        self.by_code.get(&code.trim().to_ascii_uppercase())
+        let place = match canonical {
+            true => self.by_code.get(code),
+            false => self.by_code.get(&code.trim().to_ascii_uppercase()),
+        };
+        place.and_then(|&i| self.rows.get(i))
     }
 
+    /// Every organisation, in code order.
     pub fn iter(&self) -> impl Iterator<Item = &Organisation> {
-        self.by_code.values()
+        self.rows.iter()
     }
 
     pub fn len(&self) -> usize {
-        self.by_code.len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_code.is_empty()
+        self.rows.is_empty()
     }
 }
 
