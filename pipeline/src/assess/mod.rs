@@ -279,7 +279,7 @@ fn published(value: f64, format: ValueFormat) -> f64 {
 pub fn value_text(value: f64, format: ValueFormat) -> String {
     match format {
         ValueFormat::Ratio => {
-            let text = format!("{value:.4}");
+            let text = crate::format::fixed(value, 4);
             let text = text.trim_end_matches('0').trim_end_matches('.');
             if text == "-0" {
                 "0".into()

@@ -218,7 +218,7 @@ pub fn outcome_label(outcome: Outcome) -> &'static str {
 /// count in days, a yes/no answer in words.
 pub fn format_value(format: ValueFormat, value: f64) -> String {
     match format {
-        ValueFormat::Ratio => format!("{:.1}%", value * 100.0),
+        ValueFormat::Ratio => crate::format::fixed(value * 100.0, 1) + "%",
         ValueFormat::Days => {
             let days = value.round() as i64;
             if days == 1 {
