@@ -15,14 +15,16 @@ pub fn pct(part: u64, whole: u64) -> String {
 /// exact path costing over a thousand instructions a number, and each outcome's value is
 /// written several times a run; so a value of no more than a billion units is scaled to whole
 /// units instead, which gives the same digits unless the scaled value is within a millionth
-/// of a half (the product's error is below a ten-millionth there), and only then, or for a
-/// negative or non-finite value, is the exact path taken.
+/// of a half (the product's error is at most about a ten-millionth there), and only then,
+/// or for a negative or non-finite value, or for more than nine places, is the exact path
+/// taken.
 pub fn fixed(value: f64, decimals: u32) -> String {
-    let unit = 10u64.pow(decimals);
+    let unit = 10u64.pow(decimals.min(9));
     let scaled = value * unit as f64;
     let whole = scaled.floor();
     let fraction = scaled - whole;
-    let plain = value.is_sign_positive() && scaled < 1e9 && (fraction - 0.5).abs() > 1e-6;
+    let plain =
+        decimals <= 9 && value.is_sign_positive() && scaled < 1e9 && (fraction - 0.5).abs() > 1e-6;
     if !plain {
         return format!("{value:.*}", decimals as usize);
     }
@@ -100,7 +102,7 @@ mod tests {
             values.extend([value, (state % 1_000_000) as f64 / 997.0]);
         }
         for value in values {
-            for decimals in [0, 1, 2, 4] {
+            for decimals in [0, 1, 2, 4, 12] {
                 let expected = format!("{value:.*}", decimals as usize);
                 assert_eq!(fixed(value, decimals), expected, "{value:e} to {decimals}");
             }
